@@ -1,0 +1,2 @@
+/** Library surface: the phases as async functions, plus the platform types they use. */
+export * from './platform/index.ts';
