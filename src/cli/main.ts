@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  type ApiVersion,
+  checkExperimental,
+  checkPlatformApi,
+  isLifecycleError,
+  LifecycleError,
+  type Logger,
+  type LogLevel,
+  PHASES,
+  type PhaseInputs,
+  type PhaseName,
+  isPhase,
+  resolveInputs,
+  validLogLevel,
+} from '../platform/index.ts';
+import { consoleLogger, type Streams } from './console-logger.ts';
+import { RUNNERS } from './runners.ts';
+import { usage } from './usage.ts';
+
+export { PHASES, SUPPORTED_BUILDPACK_APIS, SUPPORTED_PLATFORM_APIS } from '../platform/index.ts';
+
+declare const LIFECYCLE_VERSION: string | undefined;
+export const VERSION = typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : '0.0.0-dev';
+
+/** What a phase runner gets from the CLI edge. */
+export interface PhaseContext {
+  readonly phase: PhaseName;
+  readonly inputs: PhaseInputs;
+  readonly env: Readonly<Record<string, string>>;
+  readonly platformApi: ApiVersion;
+  readonly log: Logger;
+}
+
+const PATH_KEYS = [
+  'analyzed',
+  'app',
+  'buildConfig',
+  'buildpacks',
+  'cacheDir',
+  'extended',
+  'extensions',
+  'generated',
+  'group',
+  'launchCache',
+  'launcher',
+  'launcherSbom',
+  'layers',
+  'layoutDir',
+  'order',
+  'plan',
+  'platform',
+  'projectMetadata',
+  'report',
+  'run',
+] as const;
+
+function absolutize(inputs: PhaseInputs): PhaseInputs {
+  const out: Record<string, unknown> = { ...inputs };
+  for (const k of PATH_KEYS) {
+    const v = out[k];
+    if (typeof v === 'string' && v !== '') out[k] = resolve(v);
+  }
+  return out as unknown as PhaseInputs;
+}
+
+function initialLevel(env: Readonly<Record<string, string | undefined>>): LogLevel {
+  try {
+    return validLogLevel(env['CNB_LOG_LEVEL'] || 'info');
+  } catch {
+    return 'info';
+  }
+}
+
+/**
+ * The CLI edge: picks the phase, checks CNB_PLATFORM_API before anything else (platform.md "Usage"),
+ * resolves inputs, runs the phase and turns any error into a message and the spec's exit code.
+ * Returns the exit code; never calls process.exit itself.
+ */
+export async function main(
+  phaseArg: string | undefined,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  io: Streams,
+): Promise<number> {
+  let log = consoleLogger(initialLevel(env), io);
+  let args = [...argv];
+  let phase = phaseArg;
+  try {
+    if (phase === undefined) {
+      phase = args.shift();
+      if (phase === '-version' || phase === '--version') {
+        io.out.write(`${VERSION}\n`);
+        return 0;
+      }
+      if (!isPhase(phase))
+        throw new LifecycleError(
+          'ERR_INVALID_ARGS',
+          'invalidArgs',
+          `${phase === undefined ? 'no phase given' : `unknown phase '${phase}'`}; usage: lifecycle <phase> [flags], where <phase> is one of ${PHASES.join(', ')}`,
+        );
+    }
+    if (!isPhase(phase))
+      throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', `unknown phase '${phase}'`);
+    if (args.length === 1 && (args[0] === '-version' || args[0] === '--version')) {
+      io.out.write(`${VERSION}\n`);
+      return 0;
+    }
+    const platformApi = checkPlatformApi(env['CNB_PLATFORM_API']);
+    const resolved = resolveInputs(phase, args, env, existsSync);
+    if (resolved.help) {
+      io.out.write(usage(phase));
+      return 0;
+    }
+    log = consoleLogger(resolved.inputs.logLevel, io);
+    for (const f of resolved.experimental) checkExperimental(f, env['CNB_EXPERIMENTAL_MODE'], log);
+    const cleanEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
+    const inputs = absolutize(resolved.inputs);
+    log.debug(`Running ${phase} (lifecycle ${VERSION}, Platform API ${env['CNB_PLATFORM_API']})`);
+    await RUNNERS[phase]({ phase, inputs, env: cleanEnv, platformApi, log });
+    return 0;
+  } catch (e) {
+    return report(e, log);
+  }
+}
+
+function report(e: unknown, log: Logger): number {
+  if (isLifecycleError(e)) {
+    log.error(e.message);
+    if (log.level === 'debug' && e.stack) log.debug(e.stack);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  log.error(
+    `unexpected failure: ${err.message}${log.level === 'debug' ? '' : ' (run with -log-level debug for details)'}`,
+  );
+  if (log.level === 'debug' && err.stack) log.debug(err.stack);
+  return 1;
+}
+
+/** Entry point of the built executables (dist/lifecycle/<phase>). */
+export function run(phase: string | undefined): void {
+  main(phase, process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`ERROR: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

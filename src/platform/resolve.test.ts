@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isLifecycleError } from './errors.ts';
+import { type PhaseName, PHASE_DEFS, PHASES } from './phases.ts';
+import { resolveInputs } from './resolve.ts';
+
+const none = () => false;
+
+// platform.md "Usage": command line inputs take precedence over env vars, which beat defaults.
+describe('resolveInputs precedence (platform.md "Usage")', () => {
+  it('uses defaults when nothing is given', () => {
+    const { inputs } = resolveInputs('detector', [], {}, none);
+    assert.equal(inputs.layers, '/layers');
+    assert.equal(inputs.app, '/workspace');
+    assert.equal(inputs.group, '/layers/group.toml');
+    assert.equal(inputs.plan, '/layers/plan.toml');
+    assert.equal(inputs.analyzed, '/layers/analyzed.toml');
+    assert.equal(inputs.order, '/cnb/order.toml');
+    assert.equal(inputs.buildpacks, '/cnb/buildpacks');
+    assert.equal(inputs.buildConfig, '/cnb/build-config');
+    assert.equal(inputs.platform, '/platform');
+    assert.equal(inputs.run, '/cnb/run.toml');
+    assert.equal(inputs.generated, '/layers/generated');
+    assert.equal(inputs.logLevel, 'info');
+  });
+  it('env beats default, and <layers>-relative defaults follow CNB_LAYERS_DIR', () => {
+    const { inputs } = resolveInputs('detector', [], { CNB_LAYERS_DIR: '/l', CNB_APP_DIR: '/a' }, none);
+    assert.equal(inputs.layers, '/l');
+    assert.equal(inputs.app, '/a');
+    assert.equal(inputs.group, '/l/group.toml');
+  });
+  it('flag beats env', () => {
+    const env = { CNB_LAYERS_DIR: '/env-layers', CNB_GROUP_PATH: '/env-group.toml', CNB_LOG_LEVEL: 'warn' };
+    const { inputs } = resolveInputs(
+      'detector',
+      ['-layers', '/flag', '-group=/g.toml', '-log-level', 'debug'],
+      env,
+      none,
+    );
+    assert.equal(inputs.layers, '/flag');
+    assert.equal(inputs.group, '/g.toml');
+    assert.equal(inputs.plan, '/flag/plan.toml');
+    assert.equal(inputs.logLevel, 'debug');
+  });
+  it('-order defaults to <layers>/order.toml when present', () => {
+    const { inputs } = resolveInputs('detector', ['-layers', '/x'], {}, (p) => p === '/x/order.toml');
+    assert.equal(inputs.order, '/x/order.toml');
+  });
+  it('empty env vars count as unset', () => {
+    const { inputs } = resolveInputs('builder', [], { CNB_APP_DIR: '' }, none);
+    assert.equal(inputs.app, '/workspace');
+  });
+  it('boolean env vars use Go ParseBool, flags override them', () => {
+    assert.equal(resolveInputs('analyzer', ['img'], { CNB_USE_DAEMON: 'true' }, none).inputs.daemon, true);
+    assert.equal(resolveInputs('analyzer', ['img'], { CNB_USE_DAEMON: '1' }, none).inputs.daemon, true);
+    assert.equal(
+      resolveInputs('analyzer', ['-daemon=false', 'img'], { CNB_USE_DAEMON: 'true' }, none).inputs.daemon,
+      false,
+    );
+  });
+  it('uid/gid from env or flags are integers', () => {
+    const r = resolveInputs('analyzer', ['-uid', '1000', 'img'], { CNB_GROUP_ID: '1001' }, none).inputs;
+    assert.equal(r.uid, 1000);
+    assert.equal(r.gid, 1001);
+  });
+  it('-tag is repeatable and positional images are kept', () => {
+    const r = resolveInputs('analyzer', ['-tag', 'a:1', '-tag', 'a:2', 'app:latest'], {}, none).inputs;
+    assert.deepEqual(r.tags, ['a:1', 'a:2']);
+    assert.deepEqual(r.images, ['app:latest']);
+  });
+  it('rebaser accepts the deprecated -image for -run-image', () => {
+    assert.equal(resolveInputs('rebaser', ['-image', 'run:2', 'app'], {}, none).inputs.runImage, 'run:2');
+  });
+  it('CNB_INSECURE_REGISTRIES is a comma-separated list', () => {
+    const r = resolveInputs('exporter', ['app'], { CNB_INSECURE_REGISTRIES: 'a:5000, b' }, none).inputs;
+    assert.deepEqual(r.insecureRegistries, ['a:5000', 'b']);
+  });
+  it('"warning" is accepted as a log level', () => {
+    assert.equal(resolveInputs('builder', ['-log-level', 'warning'], {}, none).inputs.logLevel, 'warn');
+  });
+  it('reports experimental inputs (platform.md "Experimental Features")', () => {
+    const r = resolveInputs('analyzer', ['-layout', '-layout-dir', '/o', 'img'], {}, none);
+    assert.deepEqual(r.experimental, ['OCI layout (-layout)']);
+    assert.deepEqual(resolveInputs('analyzer', ['img'], {}, none).experimental, []);
+  });
+});
+
+describe('resolveInputs rejects bad input with exit code 3', () => {
+  const bad: [PhaseName, string[], Record<string, string>, RegExp][] = [
+    ['detector', ['img'], {}, /detector takes no arguments/],
+    ['analyzer', [], {}, /analyzer needs an <image>/],
+    ['analyzer', ['a', 'b'], {}, /exactly one <image>/],
+    ['exporter', [], {}, /at least one <image>/],
+    ['rebaser', [], {}, /at least one <image>/],
+    ['builder', ['-daemon'], {}, /flag provided but not defined: -daemon/],
+    ['builder', ['-log-level', 'loud'], {}, /invalid log level 'loud'/],
+    ['analyzer', ['img'], { CNB_USE_DAEMON: 'yes' }, /invalid boolean value 'yes' for CNB_USE_DAEMON/],
+    ['analyzer', ['img'], { CNB_USER_ID: 'root' }, /invalid value 'root' for CNB_USER_ID/],
+    ['analyzer', ['-layout', 'img'], {}, /-layout needs -layout-dir/],
+    ['extender', ['-kind', 'both'], {}, /invalid -kind 'both'/],
+  ];
+  for (const [phase, args, env, re] of bad) {
+    it(`${phase} ${args.join(' ')} ${JSON.stringify(env)}`, () => {
+      assert.throws(
+        () => resolveInputs(phase, args, env, none),
+        (e) => isLifecycleError(e) && e.exitCode === 3 && re.test(e.message),
+      );
+    });
+  }
+});
+
+describe('phase table (platform.md "Usage")', () => {
+  const expected: Record<PhaseName, string[]> = {
+    analyzer: [
+      'analyzed',
+      'cache-image',
+      'daemon',
+      'gid',
+      'launch-cache',
+      'layers',
+      'layout',
+      'layout-dir',
+      'log-level',
+      'previous-image',
+      'run',
+      'run-image',
+      'skip-layers',
+      'tag',
+      'uid',
+    ],
+    detector: [
+      'analyzed',
+      'app',
+      'build-config',
+      'buildpacks',
+      'extensions',
+      'generated',
+      'group',
+      'layers',
+      'log-level',
+      'order',
+      'plan',
+      'platform',
+      'run',
+    ],
+    restorer: [
+      'analyzed',
+      'build-image',
+      'cache-dir',
+      'cache-image',
+      'daemon',
+      'gid',
+      'group',
+      'layers',
+      'log-level',
+      'skip-layers',
+      'uid',
+    ],
+    extender: [
+      'analyzed',
+      'app',
+      'build-config',
+      'buildpacks',
+      'extended',
+      'generated',
+      'gid',
+      'group',
+      'kaniko-cache-ttl',
+      'kind',
+      'layers',
+      'log-level',
+      'plan',
+      'platform',
+      'uid',
+    ],
+    builder: [
+      'analyzed',
+      'app',
+      'build-config',
+      'buildpacks',
+      'group',
+      'layers',
+      'log-level',
+      'plan',
+      'platform',
+    ],
+    exporter: [
+      'analyzed',
+      'app',
+      'cache-dir',
+      'cache-image',
+      'daemon',
+      'extended',
+      'gid',
+      'group',
+      'launch-cache',
+      'launcher',
+      'launcher-sbom',
+      'layers',
+      'layout',
+      'layout-dir',
+      'log-level',
+      'process-type',
+      'project-metadata',
+      'report',
+      'run',
+      'uid',
+    ],
+    creator: [
+      'app',
+      'buildpacks',
+      'cache-dir',
+      'cache-image',
+      'daemon',
+      'gid',
+      'launch-cache',
+      'launcher',
+      'layers',
+      'layout',
+      'layout-dir',
+      'log-level',
+      'order',
+      'platform',
+      'previous-image',
+      'process-type',
+      'project-metadata',
+      'report',
+      'run',
+      'run-image',
+      'skip-restore',
+      'tag',
+      'uid',
+    ],
+    rebaser: ['daemon', 'force', 'gid', 'log-level', 'previous-image', 'report', 'run-image', 'uid'],
+  };
+  for (const phase of PHASES) {
+    it(`${phase} accepts every flag of its usage`, () => {
+      for (const f of expected[phase]) assert.ok(PHASE_DEFS[phase].flags.includes(f), `${phase} -${f}`);
+    });
+  }
+});

@@ -1,0 +1,101 @@
+import { type FlagSpec, parseFlags, parseGoBool } from './go-flags.ts';
+import { LifecycleError } from './errors.ts';
+import { type DefaultContext, INPUTS, type InputDef, type PhaseInputs, validLogLevel } from './inputs.ts';
+import { checkPositionals, type PhaseName, phaseInputs } from './phases.ts';
+
+export interface Resolved {
+  readonly inputs: PhaseInputs;
+  readonly help: boolean;
+  /** Experimental features the inputs invoke (platform.md "Experimental Features"). */
+  readonly experimental: readonly string[];
+}
+
+function invalid(message: string): LifecycleError {
+  return new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', message);
+}
+
+function convert(d: InputDef, raw: string | boolean | readonly string[], source: string): unknown {
+  switch (d.kind) {
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      const b = parseGoBool(String(raw));
+      if (b === undefined) throw invalid(`invalid boolean value '${raw}' for ${source}: use true or false`);
+      return b;
+    }
+    case 'int': {
+      const s = String(raw);
+      if (!/^[+-]?\d+$/.test(s)) throw invalid(`invalid value '${s}' for ${source}: expected an integer`);
+      return Number.parseInt(s, 10);
+    }
+    case 'list':
+      if (Array.isArray(raw)) return [...raw];
+      // Env form of a list: comma-separated (CNB_INSECURE_REGISTRIES).
+      return String(raw)
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
+    default:
+      return String(raw);
+  }
+}
+
+/**
+ * Resolves a phase's inputs: flag > env var > default (platform.md "Usage").
+ * Pure apart from `exists` (used by the `-order` default). Throws exit code 3 on invalid input.
+ */
+export function resolveInputs(
+  phase: PhaseName,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  exists: (path: string) => boolean,
+): Resolved {
+  const accepted = phaseInputs(phase);
+  const specs: FlagSpec[] = [...accepted.entries()].map(([flag, d]) => ({
+    name: flag,
+    kind: d.kind === 'duration' ? 'string' : d.kind,
+  }));
+  const parsed = parseFlags(args, specs);
+
+  const given = new Map<InputDef, unknown>();
+  for (const [flag, raw] of parsed.values) {
+    const d = accepted.get(flag)!;
+    given.set(d, convert(d, raw, `-${flag}`));
+  }
+  const out: Record<string, unknown> = {};
+  const acceptedDefs = new Set(accepted.values());
+  // Env vars and defaults: for inputs the phase accepts only.
+  const value = (d: InputDef): unknown => {
+    if (given.has(d)) return given.get(d);
+    const e = d.env === undefined ? undefined : env[d.env];
+    if (e !== undefined && e !== '') return convert(d, e, d.env!);
+    return undefined;
+  };
+  for (const d of INPUTS) if (acceptedDefs.has(d)) out[d.key] = value(d);
+  const layers = (out['layers'] as string | undefined) ?? (env['CNB_LAYERS_DIR'] || '/layers');
+  out['layers'] = layers;
+  const ctx: DefaultContext = { layers, exists };
+  for (const d of INPUTS) {
+    if (out[d.key] !== undefined) continue;
+    if (typeof d.default === 'function') out[d.key] = d.default(ctx);
+    else if (d.default !== undefined) out[d.key] = d.default;
+    else if (d.kind === 'list') out[d.key] = [];
+  }
+  out['logLevel'] = validLogLevel(String(out['logLevel']));
+  out['images'] = [...parsed.positionals];
+  const inputs = out as unknown as PhaseInputs;
+  if (!parsed.help) checkPositionals(phase, inputs.images);
+  if (inputs.kind !== 'build' && inputs.kind !== 'run')
+    throw invalid(`invalid -kind '${inputs.kind}': use build or run`);
+
+  const experimental: string[] = [];
+  for (const d of INPUTS) {
+    if (!d.experimental || !acceptedDefs.has(d)) continue;
+    const v = out[d.key];
+    if (v !== undefined && v !== false && v !== '') experimental.push(d.experimental);
+  }
+  if (inputs.layout && !inputs.layoutDir)
+    throw invalid(
+      '-layout needs -layout-dir (or CNB_LAYOUT_DIR): the root directory of the OCI layout images',
+    );
+  return { inputs, help: parsed.help, experimental };
+}

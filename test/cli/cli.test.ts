@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { LIFECYCLE_DIR, runPhase } from '../support/lifecycle.ts';
+
+const API = { CNB_PLATFORM_API: '0.12' };
+
+describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "Usage")', () => {
+  it('exits 11 when CNB_PLATFORM_API is unset, saying how to fix it (decision 9)', async () => {
+    const r = await runPhase('detector', []);
+    assert.equal(r.code, 11);
+    assert.match(r.stderr, /CNB_PLATFORM_API is not set.*supported: 0\.12/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('exits 11 for an unsupported Platform API and lists the supported ones', async () => {
+    for (const v of ['0.11', '0.13', '1.0', 'abc']) {
+      const r = await runPhase('builder', [], { CNB_PLATFORM_API: v });
+      assert.equal(r.code, 11, v);
+      assert.match(
+        r.stderr,
+        new RegExp(`'${v.replace('.', '\\.')}' is incompatible.*supported Platform APIs: 0\\.12`),
+      );
+    }
+  });
+
+  it('checks the Platform API before parsing flags', async () => {
+    const r = await runPhase('detector', ['-no-such-flag'], { CNB_PLATFORM_API: '0.3' });
+    assert.equal(r.code, 11);
+  });
+
+  it('exits 3 with the Go flag message for an unknown flag', async () => {
+    const r = await runPhase('builder', ['-daemon'], API);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /^ERROR: flag provided but not defined: -daemon/m);
+  });
+
+  it('exits 3 when a phase gets arguments it does not take', async () => {
+    const r = await runPhase('detector', ['some-image'], API);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /detector takes no arguments/);
+  });
+
+  it('prints usage with env vars and defaults for -help, exit 0', async () => {
+    const r = await runPhase('exporter', ['-help'], API);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Usage: exporter \[flags\] <image>/);
+    assert.match(r.stdout, /-report <report>\n.*env CNB_REPORT_PATH; default derived from -layers/);
+  });
+
+  it('prints the version for -version', async () => {
+    const pkg = JSON.parse(readFileSync(join(LIFECYCLE_DIR, '..', '..', 'package.json'), 'utf8'));
+    const r = await runPhase('detector', ['-version']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim(), pkg.version);
+  });
+
+  it('`lifecycle <phase>` runs the phase; an unknown phase exits 3', async () => {
+    const r = await runPhase('lifecycle', ['detector', 'x'], API);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /detector takes no arguments/);
+    const u = await runPhase('lifecycle', ['packer'], API);
+    assert.equal(u.code, 3);
+    assert.match(u.stderr, /unknown phase 'packer'.*analyzer, detector/);
+  });
+
+  it('fails an experimental input unless CNB_EXPERIMENTAL_MODE allows it (decision 10)', async () => {
+    const args = ['-layout', '-layout-dir', '/tmp/nowhere', 'app:latest'];
+    const unset = await runPhase('analyzer', args, API);
+    assert.equal(unset.code, 3);
+    assert.match(unset.stderr, /experimental feature used: OCI layout.*CNB_EXPERIMENTAL_MODE is not set/);
+    const error = await runPhase('analyzer', args, { ...API, CNB_EXPERIMENTAL_MODE: 'error' });
+    assert.equal(error.code, 3);
+    const warn = await runPhase('analyzer', ['-layout-dir', '/nonexistent', ...args], {
+      ...API,
+      CNB_EXPERIMENTAL_MODE: 'warn',
+    });
+    assert.match(warn.stderr, /^Warning: Experimental feature used: OCI layout/m);
+    for (const quiet of ['silent', 'quiet']) {
+      const q = await runPhase('analyzer', args, { ...API, CNB_EXPERIMENTAL_MODE: quiet });
+      assert.doesNotMatch(q.stderr, /Experimental feature used/);
+    }
+  });
+
+  it('writes lifecycle.toml with the supported APIs', () => {
+    const text = readFileSync(join(LIFECYCLE_DIR, 'lifecycle.toml'), 'utf8');
+    assert.match(text, /\[apis\.platform\][\s\S]*supported = \["0\.12"\]/);
+    assert.match(
+      text,
+      /\[apis\.buildpack\][\s\S]*supported = \["0\.7", "0\.8", "0\.9", "0\.10", "0\.11", "0\.12"\]/,
+    );
+    assert.match(text, /\[lifecycle\]\s*\n\s*version = "/);
+  });
+});
