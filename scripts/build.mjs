@@ -24,21 +24,33 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   // Bundled CommonJS dependencies (tar-stream & co.) call require(); give them one.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   define: { LIFECYCLE_VERSION: JSON.stringify(pkg.version) },
 };
 
 await build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(out, 'lifecycle.mjs') });
-await build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: join(root, 'dist/lib/index.js') });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/index.ts')],
+  outfile: join(root, 'dist/lib/index.js'),
+});
 
 const { PHASES } = await import(join(out, 'lifecycle.mjs'));
 for (const phase of PHASES) {
   const file = join(out, phase);
-  writeFileSync(file, `#!/usr/bin/env node\nimport { run } from './lifecycle.mjs';\nrun(${JSON.stringify(phase)});\n`);
+  writeFileSync(
+    file,
+    `#!/usr/bin/env node\nimport { run } from './lifecycle.mjs';\nrun(${JSON.stringify(phase)});\n`,
+  );
   chmodSync(file, 0o755);
 }
 // `lifecycle <phase>` also works.
-writeFileSync(join(out, 'lifecycle'), "#!/usr/bin/env node\nimport { run } from './lifecycle.mjs';\nrun(undefined);\n");
+writeFileSync(
+  join(out, 'lifecycle'),
+  "#!/usr/bin/env node\nimport { run } from './lifecycle.mjs';\nrun(undefined);\n",
+);
 chmodSync(join(out, 'lifecycle'), 0o755);
 
 const { SUPPORTED_PLATFORM_APIS, SUPPORTED_BUILDPACK_APIS } = await import(join(out, 'lifecycle.mjs'));

@@ -66,7 +66,7 @@ export interface InputDef {
   readonly flag: string;
   readonly kind: InputKind;
   readonly env?: string;
-  readonly default?: string | boolean | ((c: DefaultContext) => string);
+  readonly default?: string | boolean | DerivedDefault;
   /** Set for experimental inputs (platform.md "Experimental Features"); the text names the feature. */
   readonly experimental?: string;
   readonly description: string;
@@ -74,7 +74,24 @@ export interface InputDef {
   readonly aliases?: readonly string[];
 }
 
-const inLayers = (file: string) => (c: DefaultContext) => `${c.layers.replace(/\/+$/, '')}/${file}`;
+/** A default that depends on other inputs or the file system. */
+export interface DerivedDefault {
+  /** How the docs and -help describe it. */
+  readonly doc: string;
+  readonly derive: (c: DefaultContext) => string;
+}
+
+const under = (layers: string, file: string) => `${layers.replace(/\/+$/, '')}/${file}`;
+const inLayers = (file: string): DerivedDefault => ({
+  doc: `<layers>/${file}`,
+  derive: (c) => under(c.layers, file),
+});
+/** `-order`: `<layers>/order.toml` if present, or `/cnb/order.toml` (platform.md `detector` inputs). */
+const orderDefault: DerivedDefault = {
+  doc: '<layers>/order.toml if present, else /cnb/order.toml',
+  derive: (c) =>
+    c.exists(under(c.layers, 'order.toml')) ? under(c.layers, 'order.toml') : '/cnb/order.toml',
+};
 
 export const INPUTS: readonly InputDef[] = [
   {
@@ -267,7 +284,7 @@ export const INPUTS: readonly InputDef[] = [
     flag: 'order',
     kind: 'string',
     env: 'CNB_ORDER_PATH',
-    default: (c) => (c.exists(inLayers('order.toml')(c)) ? inLayers('order.toml')(c) : '/cnb/order.toml'),
+    default: orderDefault,
     description: 'Path to order definition (order.toml)',
   },
   {

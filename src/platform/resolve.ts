@@ -76,7 +76,7 @@ export function resolveInputs(
   const ctx: DefaultContext = { layers, exists };
   for (const d of INPUTS) {
     if (out[d.key] !== undefined) continue;
-    if (typeof d.default === 'function') out[d.key] = d.default(ctx);
+    if (typeof d.default === 'object') out[d.key] = d.default.derive(ctx);
     else if (d.default !== undefined) out[d.key] = d.default;
     else if (d.kind === 'list') out[d.key] = [];
   }

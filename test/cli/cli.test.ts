@@ -46,7 +46,7 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     const r = await runPhase('exporter', ['-help'], API);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Usage: exporter \[flags\] <image>/);
-    assert.match(r.stdout, /-report <report>\n.*env CNB_REPORT_PATH; default derived from -layers/);
+    assert.match(r.stdout, /-report <report>\n.*env CNB_REPORT_PATH; default <layers>\/report.toml/);
   });
 
   it('prints the version for -version', async () => {
