@@ -2,7 +2,7 @@
 // can never drift from the code. `npm run docs` rewrites them; test/cli/docs.test.ts checks they are current.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type InputDef, PHASE_DEFS, PHASES, type PhaseName, phaseInputs } from '../src/platform/index.ts';
+import { INPUTS, type InputDef, PHASE_DEFS, PHASES, type PhaseName, phaseInputs } from '../src/platform/index.ts';
 
 const EXIT_CODES: Record<PhaseName, [string, string][]> = {
   analyzer: [['30-39', 'Analysis-specific lifecycle errors']],
@@ -45,6 +45,10 @@ export function phaseDoc(phase: PhaseName): string {
     rows.push(
       `| ${flagCol} | ${d.env ? `\`${d.env}\`` : ''} | ${dflt} | ${d.description}${d.experimental ? ' (experimental)' : ''} |`,
     );
+  }
+  for (const flag of def.envOnly ?? []) {
+    const d = INPUTS.find((x) => x.flag === flag)!;
+    rows.push(`| (no flag) | \`${d.env}\` | | ${d.description}; read from the environment only |`);
   }
   const codes = [
     ['0', 'Success'],

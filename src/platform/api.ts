@@ -91,8 +91,15 @@ export const buildpackFeatures = {
   targetEnv: (v: ApiVersion) => atLeast(v, '0.10'),
   /** `[[stacks]]` in buildpack.toml is deprecated in favour of `[[targets]]` (0.10+). */
   targetsInDescriptor: (v: ApiVersion) => atLeast(v, '0.10'),
-  /** CNB_EXEC_ENV is provided and `exec-env` in env file names/processes is honoured (0.13+; not yet). */
-  execEnv: (v: ApiVersion) => atLeast(v, '0.13'),
+  /**
+   * CNB_EXEC_ENV is given to bin/detect and bin/build (0.12+; BUILDPACK-API-VERSIONS.md D/Q: the
+   * reference sets it, defaulting to `production`). `exec-env` filtering needs Platform API 0.15.
+   */
+  execEnv: (v: ApiVersion) => atLeast(v, '0.12'),
+  /** `[[stacks]]` `io.buildpacks.stacks.bionic` maps to a target even when other stacks are listed (0.10+). */
+  bionicTargetWithManyStacks: (v: ApiVersion) => atLeast(v, '0.10'),
+  /** Image extensions exist (extension.toml, order-extensions) (0.9+). */
+  extensions: (v: ApiVersion) => atLeast(v, '0.9'),
   /** Process `working-dir` in launch.toml (0.8+). */
   processWorkingDir: (v: ApiVersion) => atLeast(v, '0.8'),
 };
@@ -103,6 +110,8 @@ export const platformFeatures = {
   runToml: (v: ApiVersion) => atLeast(v, '0.12'),
   /** Layout export (-layout, -layout-dir) is available (experimental) (0.12). */
   ociLayout: (v: ApiVersion) => atLeast(v, '0.12'),
+  /** The detector checks buildpack targets against the run image target (0.12; LIFECYCLE-BEHAVIOUR.md §2). */
+  detectTargetCheck: (v: ApiVersion) => atLeast(v, '0.12'),
   /** Image extensions may extend the run image (experimental) (0.12). */
   runImageExtension: (v: ApiVersion) => atLeast(v, '0.12'),
 };

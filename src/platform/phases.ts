@@ -20,6 +20,11 @@ export type PhaseName = (typeof PHASES)[number];
 export interface PhaseDef {
   readonly name: PhaseName;
   readonly flags: readonly string[];
+  /**
+   * Inputs read from their env var only, with no flag: the detector and builder run buildpacks as
+   * CNB_USER_ID/CNB_GROUP_ID when started as root (decision 7) but, like the reference, take no -uid/-gid.
+   */
+  readonly envOnly?: readonly string[];
   readonly positional: 'none' | 'one' | 'one-or-more';
   /** Log header, e.g. `ANALYZING` (creator prints one per phase). */
   readonly header: string;
@@ -71,6 +76,7 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'platform',
       'run',
     ],
+    envOnly: ['uid', 'gid'],
     positional: 'none',
     header: 'DETECTING',
     usage: 'detector [flags]',
@@ -129,13 +135,12 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'app',
       'build-config',
       'buildpacks',
-      'gid',
       'group',
       'layers',
       'plan',
       'platform',
-      'uid',
     ],
+    envOnly: ['uid', 'gid'],
     positional: 'none',
     header: 'BUILDING',
     usage: 'builder [flags]',

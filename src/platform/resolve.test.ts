@@ -63,6 +63,15 @@ describe('resolveInputs precedence (platform.md "Usage")', () => {
     assert.equal(r.uid, 1000);
     assert.equal(r.gid, 1001);
   });
+  it('detector and builder read CNB_USER_ID/CNB_GROUP_ID but take no -uid flag (decision 7)', () => {
+    const r = resolveInputs('builder', [], { CNB_USER_ID: '1000', CNB_GROUP_ID: '1001' }, none).inputs;
+    assert.equal(r.uid, 1000);
+    assert.equal(r.gid, 1001);
+    assert.throws(
+      () => resolveInputs('detector', ['-uid', '5'], {}, none),
+      /flag provided but not defined: -uid/,
+    );
+  });
   it('-tag is repeatable and positional images are kept', () => {
     const r = resolveInputs('analyzer', ['-tag', 'a:1', '-tag', 'a:2', 'app:latest'], {}, none).inputs;
     assert.deepEqual(r.tags, ['a:1', 'a:2']);

@@ -1,7 +1,7 @@
 import { type FlagSpec, parseFlags, parseGoBool } from './go-flags.ts';
 import { LifecycleError } from './errors.ts';
 import { type DefaultContext, INPUTS, type InputDef, type PhaseInputs, validLogLevel } from './inputs.ts';
-import { checkPositionals, type PhaseName, phaseInputs } from './phases.ts';
+import { checkPositionals, PHASE_DEFS, type PhaseName, phaseInputs } from './phases.ts';
 
 export interface Resolved {
   readonly inputs: PhaseInputs;
@@ -70,7 +70,8 @@ export function resolveInputs(
     if (e !== undefined && e !== '') return convert(d, e, d.env!);
     return undefined;
   };
-  for (const d of INPUTS) if (acceptedDefs.has(d)) out[d.key] = value(d);
+  const envOnly = new Set(PHASE_DEFS[phase].envOnly ?? []);
+  for (const d of INPUTS) if (acceptedDefs.has(d) || envOnly.has(d.flag)) out[d.key] = value(d);
   const layers = (out['layers'] as string | undefined) ?? (env['CNB_LAYERS_DIR'] || '/layers');
   out['layers'] = layers;
   const ctx: DefaultContext = { layers, exists };
