@@ -56,11 +56,13 @@ console.log(`config/metadata.toml (processes for the launcher):\n${readFileSync(
 // Launch: the launcher reads <layers>/config/metadata.toml; /cnb/process/<type> symlinks pick a process.
 const procDir = join(work, 'process');
 mkdirSync(procDir, { recursive: true });
-symlinkSync(join(bin, 'launcher'), join(procDir, 'worker'));
+for (const type of ['web', 'worker']) symlinkSync(join(bin, 'launcher'), join(procDir, type));
 const launchEnv = { ...env, CNB_LAYERS_DIR: dirs.layers, CNB_APP_DIR: dirs.app };
 for (const [label, cmd, args] of [
-  ['default process (web)', join(bin, 'launcher'), []],
-  ['worker process via a /cnb/process-style symlink', join(procDir, 'worker'), ['extra-arg']],
+  // The exporter makes /cnb/process/<default type> the image's ENTRYPOINT; here the symlinks stand in.
+  ['default process (web) via a /cnb/process/web-style symlink', join(procDir, 'web'), []],
+  ['worker process with an extra argument', join(procDir, 'worker'), ['extra-arg']],
+  ['direct command after --', join(bin, 'launcher'), ['--', 'hello-runtime', '--version']],
 ]) {
   console.log(`\n=== Launching the ${label}`);
   const r = spawnSync(cmd, args, { env: launchEnv, stdio: 'inherit' });

@@ -1,2 +1,3 @@
 /** Library surface: the phases as async functions, plus the platform types they use. */
+export * from './phase/index.ts';
 export * from './platform/index.ts';

@@ -5,13 +5,13 @@ import {
   checkExperimental,
   checkPlatformApi,
   isLifecycleError,
+  isPhase,
   LifecycleError,
   type Logger,
   type LogLevel,
   PHASES,
   type PhaseInputs,
   type PhaseName,
-  isPhase,
   resolveInputs,
   validLogLevel,
 } from '../platform/index.ts';
@@ -20,6 +20,18 @@ import { RUNNERS } from './runners.ts';
 import { usage } from './usage.ts';
 
 export { PHASES, SUPPORTED_BUILDPACK_APIS, SUPPORTED_PLATFORM_APIS } from '../platform/index.ts';
+
+/** `lifecycle <subcommand>` names (the reference's) → phase. Phase names work too. */
+const SUBCOMMANDS: Readonly<Record<string, PhaseName>> = {
+  analyze: 'analyzer',
+  detect: 'detector',
+  restore: 'restorer',
+  extend: 'extender',
+  build: 'builder',
+  export: 'exporter',
+  create: 'creator',
+  rebase: 'rebaser',
+};
 
 declare const LIFECYCLE_VERSION: string | undefined;
 export const VERSION = typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : '0.0.0-dev';
@@ -85,7 +97,7 @@ export async function main(
   io: Streams,
 ): Promise<number> {
   let log = consoleLogger(initialLevel(env), io);
-  let args = [...argv];
+  const args = [...argv];
   let phase = phaseArg;
   try {
     if (phase === undefined) {
@@ -94,26 +106,30 @@ export async function main(
         io.out.write(`${VERSION}\n`);
         return 0;
       }
+      phase = SUBCOMMANDS[phase ?? ''] ?? phase;
       if (!isPhase(phase))
         throw new LifecycleError(
           'ERR_INVALID_ARGS',
           'invalidArgs',
-          `${phase === undefined ? 'no phase given' : `unknown phase '${phase}'`}; usage: lifecycle <phase> [flags], where <phase> is one of ${PHASES.join(', ')}`,
+          `${phase === undefined ? 'failed to parse arguments: no phase given' : `failed to recognize phase: ${phase}`}; usage: lifecycle <phase> [flags], where <phase> is one of ${PHASES.join(', ')} (or ${Object.keys(SUBCOMMANDS).join(', ')})`,
         );
     }
     if (!isPhase(phase))
       throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', `unknown phase '${phase}'`);
-    if (args.length === 1 && (args[0] === '-version' || args[0] === '--version')) {
+    // platform.md "Usage": CNB_PLATFORM_API is evaluated before any other input is parsed.
+    const platformApi = checkPlatformApi(env['CNB_PLATFORM_API']);
+    const resolved = resolveInputs(phase, args, env, existsSync);
+    if (resolved.version) {
       io.out.write(`${VERSION}\n`);
       return 0;
     }
-    const platformApi = checkPlatformApi(env['CNB_PLATFORM_API']);
-    const resolved = resolveInputs(phase, args, env, existsSync);
     if (resolved.help) {
       io.out.write(usage(phase));
       return 0;
     }
     log = consoleLogger(resolved.inputs.logLevel, io);
+    for (const a of resolved.unconsumed)
+      log.warn(`unconsumed flag-like positional arg: ${a} (flags must come before the image arguments)`);
     for (const f of resolved.experimental) checkExperimental(f, env['CNB_EXPERIMENTAL_MODE'], log);
     const cleanEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;

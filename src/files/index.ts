@@ -1,2 +1,17 @@
 /** Data files of the lifecycle (platform.md "Data Format", buildpack.md): one module per file. */
 export * from './toml.ts';
+export * from './order.ts';
+export * from './group.ts';
+export * from './plan.ts';
+export * from './buildpack-toml.ts';
+export * from './analyzed.ts';
+export * from './run.ts';
+export * from './extension-toml.ts';
+export * from './layer-toml.ts';
+export * from './launch.ts';
+export * from './build-toml.ts';
+export * from './store.ts';
+export * from './metadata.ts';
+export * from './bp-plan.ts';
+export * from './project-metadata.ts';
+export * from './report.ts';

@@ -17,9 +17,10 @@ export const DEPRECATED_BUILDPACK_APIS: readonly string[] = [];
 
 /** Parse `<major>.<minor>`; undefined when malformed. */
 export function parseApi(text: string): ApiVersion | undefined {
-  const m = /^(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(text.trim());
+  // The reference's grammar (LIFECYCLE-BEHAVIOUR.md 0.2): optional `v`, `<major>` alone means `<major>.0`.
+  const m = /^v?(\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!m) return undefined;
-  return { major: Number(m[1]), minor: Number(m[2]) };
+  return { major: Number(m[1]), minor: Number(m[2] ?? '0') };
 }
 
 /** Compare two versions: negative, zero or positive. */
@@ -44,11 +45,11 @@ export function atLeast(a: ApiVersion, b: string): boolean {
  */
 export function checkPlatformApi(value: string | undefined): ApiVersion {
   const supported = SUPPORTED_PLATFORM_APIS.join(', ');
-  if (value === undefined || value === '') {
+  if (value === undefined || value.trim() === '') {
     throw new LifecycleError(
       'ERR_PLATFORM_API_UNSET',
       'platformApi',
-      `CNB_PLATFORM_API is not set; set it to the Platform API your platform implements (supported: ${supported})`,
+      `CNB_PLATFORM_API is not set; please set 'CNB_PLATFORM_API' to the Platform API your platform implements (supported: ${supported})`,
     );
   }
   const v = parseApi(value);

@@ -24,11 +24,11 @@ export function checkExperimental(feature: string, value: string | undefined, lo
   if (mode === 'unset' || mode === 'error') {
     throw new LifecycleError(
       'ERR_EXPERIMENTAL',
-      'invalidArgs',
-      `experimental feature used: ${feature}; ${
-        mode === 'unset' ? 'CNB_EXPERIMENTAL_MODE is not set' : 'CNB_EXPERIMENTAL_MODE=error'
-      }. Set CNB_EXPERIMENTAL_MODE=warn or silent to allow experimental features`,
+      'failed',
+      `Platform requested experimental feature '${feature}'; experimental features are disabled by ${
+        mode === 'unset' ? 'an unset CNB_EXPERIMENTAL_MODE' : 'CNB_EXPERIMENTAL_MODE=error'
+      }: set CNB_EXPERIMENTAL_MODE=warn or silent to allow them`,
     );
   }
-  if (mode === 'warn') log.warn(`Experimental feature used: ${feature}`);
+  if (mode === 'warn') log.warn(`Platform requested experimental feature '${feature}'`);
 }

@@ -48,13 +48,19 @@ describe('parseFlags (Go flag syntax)', () => {
     ['-=x', ['-=x'], /bad flag syntax/],
   ];
   for (const [name, args, re] of bad) {
-    it(`rejects ${name} with exit code 3`, () => {
+    it(`rejects ${name} with exit code 2 (Go flag package)`, () => {
       assert.throws(
         () => parseFlags(args, specs),
-        (e) => isLifecycleError(e) && e.exitCode === 3 && re.test(e.message),
+        (e) => isLifecycleError(e) && e.exitCode === 2 && re.test(e.message),
       );
     });
   }
+
+  it('recognises -version anywhere among the flags (LIFECYCLE-BEHAVIOUR.md 0.1)', () => {
+    assert.equal(parseFlags(['-layers', '/l', '-version'], specs).version, true);
+    assert.equal(parseFlags(['-daemon', '--version'], specs).version, true);
+    assert.equal(parseFlags(['-daemon'], specs).version, false);
+  });
 
   it('recognises -h and -help', () => {
     assert.equal(parseFlags(['-h'], specs).help, true);

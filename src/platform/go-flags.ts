@@ -20,6 +20,8 @@ export interface ParsedFlags {
   readonly positionals: readonly string[];
   /** True when -h / -help was given. */
   readonly help: boolean;
+  /** True when -version was given (any position among the flags). */
+  readonly version: boolean;
 }
 
 /** Go's strconv.ParseBool. */
@@ -30,14 +32,18 @@ export function parseGoBool(s: string): boolean | undefined {
 }
 
 function invalid(message: string): LifecycleError {
-  return new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', message);
+  return new LifecycleError('ERR_FLAG_PARSE', 'flagParse', message);
 }
 
-/** Parses `args` (without argv[0]) against the phase's flag specs. Throws exit code 3 on bad syntax. */
+/**
+ * Parses `args` (without argv[0]) against the phase's flag specs. Throws exit code 2 on bad syntax, as
+ * Go's flag package does in the reference (LIFECYCLE-BEHAVIOUR.md 0.4).
+ */
 export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const values = new Map<string, string | boolean | string[]>();
   let help = false;
+  let version = false;
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i]!;
@@ -56,6 +62,10 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
     const inline = eq < 0 ? undefined : body.slice(eq + 1);
     if (name === 'h' || name === 'help') {
       help = true;
+      continue;
+    }
+    if (name === 'version' && (inline === undefined || parseGoBool(inline) === true)) {
+      version = true;
       continue;
     }
     const spec = byName.get(name);
@@ -80,5 +90,5 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
       values.set(name, value);
     }
   }
-  return { values, positionals: args.slice(i), help };
+  return { values, positionals: args.slice(i), help, version };
 }

@@ -35,6 +35,8 @@ export interface PhaseInputs {
   layout: boolean;
   layoutDir?: string;
   logLevel: LogLevel;
+  /** Accepted for compatibility; this lifecycle never colours its output. */
+  noColor: boolean;
   order: string;
   parallel: boolean;
   plan: string;
@@ -261,7 +263,7 @@ export const INPUTS: readonly InputDef[] = [
     kind: 'bool',
     env: 'CNB_USE_LAYOUT',
     default: false,
-    experimental: 'OCI layout (-layout)',
+    experimental: 'export to OCI layout format',
     description: 'Use images on disk in OCI layout format',
   },
   {
@@ -278,6 +280,14 @@ export const INPUTS: readonly InputDef[] = [
     env: 'CNB_LOG_LEVEL',
     default: 'info',
     description: 'Log level (debug, info, warn, error)',
+  },
+  {
+    key: 'noColor',
+    flag: 'no-color',
+    kind: 'bool',
+    env: 'CNB_NO_COLOR',
+    default: false,
+    description: 'Disable color output (accepted; output is never coloured)',
   },
   {
     key: 'order',
@@ -388,9 +398,9 @@ export function validLogLevel(v: string): LogLevel {
   const l = v.toLowerCase() === 'warning' ? 'warn' : v.toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(l)) {
     throw new LifecycleError(
-      'ERR_INVALID_ARGS',
-      'invalidArgs',
-      `invalid log level '${v}': use one of ${LOG_LEVELS.join(', ')}`,
+      'ERR_LOG_LEVEL',
+      'failed',
+      `failed to parse log level: invalid log level '${v}': use one of ${LOG_LEVELS.join(', ')}`,
     );
   }
   return l as LogLevel;

@@ -31,7 +31,7 @@ export interface PhaseDef {
   readonly usage: string;
 }
 
-const common = ['log-level'];
+const common = ['log-level', 'no-color'];
 const registry = ['insecure-registry'];
 
 export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {

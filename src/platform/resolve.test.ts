@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLifecycleError } from './errors.ts';
-import { type PhaseName, PHASE_DEFS, PHASES } from './phases.ts';
+import { PHASE_DEFS, PHASES, type PhaseName } from './phases.ts';
 import { resolveInputs } from './resolve.ts';
 
 const none = () => false;
@@ -89,30 +89,32 @@ describe('resolveInputs precedence (platform.md "Usage")', () => {
   });
   it('reports experimental inputs (platform.md "Experimental Features")', () => {
     const r = resolveInputs('analyzer', ['-layout', '-layout-dir', '/o', 'img'], {}, none);
-    assert.deepEqual(r.experimental, ['OCI layout (-layout)']);
+    assert.deepEqual(r.experimental, ['export to OCI layout format']);
     assert.deepEqual(resolveInputs('analyzer', ['img'], {}, none).experimental, []);
   });
 });
 
-describe('resolveInputs rejects bad input with exit code 3', () => {
-  const bad: [PhaseName, string[], Record<string, string>, RegExp][] = [
+// LIFECYCLE-BEHAVIOUR.md 0.4: 2 for flag syntax (Go's flag package), 1 for a bad log level, 3 for
+// invalid arguments and inputs.
+describe('resolveInputs rejects bad input with the reference exit codes', () => {
+  const bad: [PhaseName, string[], Record<string, string>, RegExp, number?][] = [
     ['detector', ['img'], {}, /detector takes no arguments/],
     ['analyzer', [], {}, /analyzer needs an <image>/],
     ['analyzer', ['a', 'b'], {}, /exactly one <image>/],
     ['exporter', [], {}, /at least one <image>/],
     ['rebaser', [], {}, /at least one <image>/],
-    ['builder', ['-daemon'], {}, /flag provided but not defined: -daemon/],
-    ['builder', ['-log-level', 'loud'], {}, /invalid log level 'loud'/],
+    ['builder', ['-daemon'], {}, /flag provided but not defined: -daemon/, 2],
+    ['builder', ['-log-level', 'loud'], {}, /failed to parse log level: invalid log level 'loud'/, 1],
     ['analyzer', ['img'], { CNB_USE_DAEMON: 'yes' }, /invalid boolean value 'yes' for CNB_USE_DAEMON/],
     ['analyzer', ['img'], { CNB_USER_ID: 'root' }, /invalid value 'root' for CNB_USER_ID/],
     ['analyzer', ['-layout', 'img'], {}, /-layout needs -layout-dir/],
     ['extender', ['-kind', 'both'], {}, /invalid -kind 'both'/],
   ];
-  for (const [phase, args, env, re] of bad) {
-    it(`${phase} ${args.join(' ')} ${JSON.stringify(env)}`, () => {
+  for (const [phase, args, env, re, code = 3] of bad) {
+    it(`${phase} ${args.join(' ')} ${JSON.stringify(env)} → exit ${code}`, () => {
       assert.throws(
         () => resolveInputs(phase, args, env, none),
-        (e) => isLifecycleError(e) && e.exitCode === 3 && re.test(e.message),
+        (e) => isLifecycleError(e) && e.exitCode === code && re.test(e.message),
       );
     });
   }

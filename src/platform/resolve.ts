@@ -1,11 +1,15 @@
-import { type FlagSpec, parseFlags, parseGoBool } from './go-flags.ts';
 import { LifecycleError } from './errors.ts';
+import { type FlagSpec, parseFlags, parseGoBool } from './go-flags.ts';
 import { type DefaultContext, INPUTS, type InputDef, type PhaseInputs, validLogLevel } from './inputs.ts';
 import { checkPositionals, PHASE_DEFS, type PhaseName, phaseInputs } from './phases.ts';
 
 export interface Resolved {
   readonly inputs: PhaseInputs;
   readonly help: boolean;
+  /** True when -version was given. */
+  readonly version: boolean;
+  /** Flag-like arguments after the first positional one: not flags (Go stops at the first positional). */
+  readonly unconsumed: readonly string[];
   /** Experimental features the inputs invoke (platform.md "Experimental Features"). */
   readonly experimental: readonly string[];
 }
@@ -84,6 +88,7 @@ export function resolveInputs(
   out['logLevel'] = validLogLevel(String(out['logLevel']));
   out['images'] = [...parsed.positionals];
   const inputs = out as unknown as PhaseInputs;
+  if (parsed.version) return { inputs, help: false, version: true, experimental: [], unconsumed: [] };
   if (!parsed.help) checkPositionals(phase, inputs.images);
   if (inputs.kind !== 'build' && inputs.kind !== 'run')
     throw invalid(`invalid -kind '${inputs.kind}': use build or run`);
@@ -98,5 +103,6 @@ export function resolveInputs(
     throw invalid(
       '-layout needs -layout-dir (or CNB_LAYOUT_DIR): the root directory of the OCI layout images',
     );
-  return { inputs, help: parsed.help, experimental };
+  const unconsumed = inputs.images.slice(1).filter((a) => a.startsWith('-'));
+  return { inputs, help: parsed.help, version: false, experimental, unconsumed };
 }

@@ -1,0 +1,19 @@
+import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
+import { ExitCode } from '../platform/exit-codes.ts';
+
+/**
+ * Exit code of a build-specific lifecycle error that is not a failing bin/build (platform.md
+ * "builder": 50, 52-59). 52, like the reference (LIFECYCLE-BEHAVIOUR.md 0.4), so platforms that
+ * look for it keep working. A failing bin/build is 51 (`ExitCode.buildpackBuild`).
+ */
+export const BUILD_ERROR_EXIT = ExitCode.build;
+
+/**
+ * Re-raises a problem found while building as a build error (exit 52), keeping its code and
+ * message. Errors that already carry a specific exit code (12, 51, ...) pass through unchanged.
+ */
+export function asBuildError(e: unknown, prefix = ''): LifecycleError {
+  if (isLifecycleError(e) && e.exitCode !== 1) return e;
+  const code = isLifecycleError(e) ? e.code : 'ERR_BUILD';
+  return new LifecycleError(code, BUILD_ERROR_EXIT, `${prefix}${messageOf(e)}`, { cause: e });
+}

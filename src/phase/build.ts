@@ -1,0 +1,199 @@
+import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  addProcesses,
+  asBuildError,
+  assertNotRootOrUser,
+  copySbomFiles,
+  emptyProcessSet,
+  escapeId,
+  listProcesses,
+  ModuleStore,
+  ociArch,
+  type ProcessSet,
+  parseOsRelease,
+  runBuildpackBuild,
+  targetEnv,
+  withOsRelease,
+} from '../buildpack/index.ts';
+import { baseBuildEnv, readOperatorEnv, readUserEnv } from '../env/index.ts';
+import {
+  type BomEntry,
+  type BuildMetadata,
+  buildpackPlanFor,
+  type GroupElement,
+  type Label,
+  type Plan,
+  readAnalyzed,
+  readGroup,
+  readPlan,
+  removeMet,
+  type Slice,
+  toMetadataModule,
+  writeBuildMetadata,
+} from '../files/index.ts';
+import { type ApiVersion, checkBuildpackApi } from '../platform/api.ts';
+import type { Logger } from '../platform/log.ts';
+
+/** Inputs of the builder (platform.md "builder" Inputs); every path absolute. */
+export interface BuildOptions {
+  readonly app: string;
+  readonly buildpacks: string;
+  readonly group: string;
+  readonly layers: string;
+  readonly plan: string;
+  readonly platform: string;
+  readonly analyzed: string;
+  /** `<build-config>`; its `env/` is the operator env. Absent = no operator env. */
+  readonly buildConfig?: string;
+  /** The lifecycle's process environment (filtered before buildpacks see it). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly platformApi: ApiVersion;
+  /** Run buildpacks as this user (decision 7). */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** The build container's os-release, for a run-image target without distro (default `/etc/os-release`). */
+  readonly osReleasePath?: string;
+}
+
+/** What the builder wrote. */
+export interface BuildResult {
+  /** The content of `<layers>/config/metadata.toml`. */
+  readonly metadata: BuildMetadata;
+  readonly metadataPath: string;
+}
+
+/** Verifies every group buildpack's API up front (exit 12; LIFECYCLE-BEHAVIOUR.md 0.3). */
+function checkGroupApis(group: readonly GroupElement[]): void {
+  for (const el of group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
+}
+
+async function readDistro(path: string): Promise<ReturnType<typeof parseOsRelease>> {
+  try {
+    return parseOsRelease(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function handOverTree(path: string, uid: number | undefined, gid: number | undefined): Promise<void> {
+  if (uid === undefined || gid === undefined) return;
+  try {
+    await chown(path, uid, gid);
+    for (const d of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      const p = join(path, d.name);
+      if (d.isDirectory()) await handOverTree(p, uid, gid);
+      else await chown(p, uid, gid);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM' && (e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw e;
+  }
+}
+
+/** Legacy BOM entries with the contributing buildpack attached (buildpack.md "Deprecations"). */
+function withBuildpack(bom: readonly BomEntry[], el: GroupElement): object[] {
+  return bom.map((b) => ({ ...b, buildpack: { id: el.id, version: el.version } }));
+}
+
+/**
+ * The builder (platform.md "builder"; buildpack.md "Phase #5: Build"): runs every buildpack of
+ * `<group>` in order, each with its Buildpack Plan, seeing earlier buildpacks' build layers, then
+ * copies SBOM files to `<layers>/sbom/` and writes `<layers>/config/metadata.toml`.
+ * Exit codes: 1 unreadable group/plan, 12 unsupported buildpack API, 51 bin/build failed,
+ * 52 other build errors.
+ */
+export async function build(opts: BuildOptions, log: Logger): Promise<BuildResult> {
+  const currentUid = process.getuid?.() ?? -1;
+  assertNotRootOrUser(opts.uid, opts.gid, currentUid);
+  // Only root switches users (decision 7); otherwise buildpacks run as the lifecycle's own user.
+  const user =
+    currentUid === 0 && opts.uid !== undefined && opts.gid !== undefined
+      ? { uid: opts.uid, gid: opts.gid }
+      : {};
+  const group = await readGroup(opts.group);
+  let plan: Plan = await readPlan(opts.plan);
+  checkGroupApis(group.group);
+  const analyzed = await readAnalyzed(opts.analyzed);
+  if (analyzed === undefined) log.warn(`No analyzed metadata found at path "${opts.analyzed}"`);
+
+  try {
+    // The reference removes stale SBOMs before building (LIFECYCLE-BEHAVIOUR.md section 5).
+    await rm(join(opts.layers, 'sbom'), { recursive: true, force: true });
+    const store = new ModuleStore({ buildpacks: opts.buildpacks });
+    const target = analyzed?.runImage?.target ?? { os: '', arch: '' };
+    const osRelease = target.distro ? undefined : await readDistro(opts.osReleasePath ?? '/etc/os-release');
+    const tEnv = targetEnv(withOsRelease(target, osRelease), ociArch(process.arch));
+    const platformEnv = {
+      user: await readUserEnv(opts.platform),
+      operator: opts.buildConfig === undefined ? [] : await readOperatorEnv(opts.buildConfig),
+    };
+    let env: Record<string, string> = baseBuildEnv(opts.env);
+    let processes: ProcessSet = emptyProcessSet;
+    const labels: Label[] = [];
+    const slices: Slice[] = [];
+    const launchBom: object[] = [];
+    const buildBom: object[] = [];
+
+    for (const el of group.group) {
+      log.debug(`Running build for buildpack ${el.id}@${el.version}`);
+      const mod = await store.buildpack(el.id, el.version);
+      const escapedId = escapeId(el.id);
+      const bpPlan = buildpackPlanFor(plan, el.id);
+      const out = await runBuildpackBuild(
+        {
+          app: opts.app,
+          layers: opts.layers,
+          platform: opts.platform,
+          descriptor: mod.descriptor,
+          api: mod.api,
+          escapedId,
+          plan: bpPlan,
+          env,
+          platformEnv,
+          targetEnv: tEnv,
+          execEnv: 'production',
+          ...user,
+        },
+        log,
+      );
+      env = out.env;
+      plan = removeMet(plan, out.met);
+      labels.push(...out.labels);
+      slices.push(...out.slices);
+      launchBom.push(...withBuildpack(out.launchBom, el));
+      buildBom.push(...withBuildpack(out.buildBom, el));
+      const added = addProcesses(processes, out.processes, el.id);
+      processes = added.set;
+      if (added.warning) log.warn(added.warning);
+      await copySbomFiles(opts.layers, join(opts.layers, escapedId), escapedId, out.sbomFiles);
+      log.debug(`Finished running build for buildpack ${el.id}@${el.version}`);
+    }
+
+    // Platform API 0.9+: the legacy BOM goes to sbom.legacy.json, not metadata.toml (platform.md "exporter").
+    for (const [kind, bom] of [
+      ['launch', launchBom],
+      ['build', buildBom],
+    ] as const) {
+      if (bom.length === 0) continue;
+      await mkdir(join(opts.layers, 'sbom', kind), { recursive: true });
+      await writeFile(join(opts.layers, 'sbom', kind, 'sbom.legacy.json'), JSON.stringify(bom));
+    }
+
+    const metadata: BuildMetadata = {
+      buildpacks: group.group.map(toMetadataModule),
+      extensions: group.groupExtensions.map(toMetadataModule),
+      labels,
+      processes: listProcesses(processes),
+      slices,
+      ...(processes.defaultType === undefined ? {} : { buildpackDefaultProcessType: processes.defaultType }),
+    };
+    const metadataPath = join(opts.layers, 'config', 'metadata.toml');
+    await writeBuildMetadata(metadataPath, metadata);
+    await handOverTree(join(opts.layers, 'config'), user.uid, user.gid);
+    await handOverTree(join(opts.layers, 'sbom'), user.uid, user.gid);
+    return { metadata, metadataPath };
+  } catch (e) {
+    throw asBuildError(e);
+  }
+}
