@@ -15,3 +15,4 @@ export * from './metadata.ts';
 export * from './bp-plan.ts';
 export * from './project-metadata.ts';
 export * from './report.ts';
+export * from './lifecycle-metadata.ts';
