@@ -74,7 +74,7 @@ export function checkBuildpackApi(value: string | undefined, what: string): ApiV
     throw new LifecycleError(
       'ERR_BUILDPACK_API_UNSUPPORTED',
       'buildpackApi',
-      `${what} declares buildpack API '${value ?? ''}', which this lifecycle does not support; supported Buildpack APIs: ${supported}`,
+      `${what} declares buildpack API '${value ?? ''}': buildpack API version '${value ?? ''}' is incompatible with the lifecycle; supported Buildpack APIs: ${supported}`,
     );
   }
   return v;

@@ -1,0 +1,297 @@
+import { lchown, lstat, readdir, readFile } from 'node:fs/promises';
+import { arch as nodeArch, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  anyTargetSatisfied,
+  assertNotRootOrUser,
+  type BuildpackModule,
+  buildpackTargets,
+  type DetectContext,
+  describeTargets,
+  type GroupMember,
+  generate,
+  ModuleStore,
+  OrderWalk,
+  ociArch,
+  parseOsRelease,
+  runDetect,
+  withOsRelease,
+} from '../buildpack/index.ts';
+import { baseBuildEnv, readPlatformEnv } from '../env/index.ts';
+import {
+  type Analyzed,
+  type Group,
+  type GroupElement,
+  hasExtensions,
+  type OrderFile,
+  type OsDistro,
+  type Plan,
+  readAnalyzed,
+  readOrder,
+  readRun,
+  type TargetMetadata,
+  writeAnalyzed,
+  writeGroup,
+  writePlan,
+} from '../files/index.ts';
+import { type ApiVersion, platformFeatures } from '../platform/api.ts';
+import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
+import { ExitCode } from '../platform/exit-codes.ts';
+import { checkExperimental } from '../platform/experimental.ts';
+import type { Logger, LogLevel } from '../platform/log.ts';
+
+/** Inputs of the detector (platform.md "detector" > "Inputs"); every path absolute. */
+export interface DetectOptions {
+  readonly app: string;
+  readonly buildpacks: string;
+  readonly buildConfig: string;
+  readonly extensions?: string;
+  readonly generated?: string;
+  readonly group: string;
+  readonly layers: string;
+  readonly order: string;
+  readonly plan: string;
+  readonly platform: string;
+  readonly analyzed: string;
+  readonly run?: string;
+  /** The lifecycle's own process env (filtered before buildpacks see it). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly platformApi: ApiVersion;
+  /**
+   * The build user (the CLI passes CNB_USER_ID/CNB_GROUP_ID). As root, buildpacks run as this user,
+   * and detection is refused without one (decision 7); otherwise buildpacks run as the current user.
+   */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Where per-buildpack plan files go; default the OS temp dir. */
+  readonly tmpDir?: string;
+  /** The build container's os-release (distro fallback); default `/etc/os-release`. */
+  readonly osReleasePath?: string;
+  /** Max concurrent bin/detect processes; default 8. */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What the detector wrote to `<group>` and `<plan>`. */
+export interface DetectResult {
+  readonly group: Group;
+  readonly plan: Plan;
+}
+
+interface Entry {
+  readonly level: LogLevel;
+  readonly msg: string;
+}
+
+/** A logger that keeps resolution lines so they can be shown at their level, or all when detection fails. */
+function bufferLogger(base: Logger): Logger & { entries: Entry[] } {
+  const entries: Entry[] = [];
+  const push = (level: LogLevel) => (msg: string) => entries.push({ level, msg });
+  return {
+    ...base,
+    entries,
+    debug: push('debug'),
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+  };
+}
+
+/** Runs at most `max` tasks at once (DESIGN.md "Concurrency": bounded). */
+function limiter(max: number): <T>(f: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  return async (f) => {
+    if (active >= max) await new Promise<void>((r) => queue.push(r));
+    else active++;
+    try {
+      return await f();
+    } finally {
+      // Hand the slot straight to the next waiter, so the bound holds.
+      const next = queue.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+async function readOsRelease(path: string): Promise<OsDistro | undefined> {
+  try {
+    return parseOsRelease(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function initError(e: unknown, what: string): never {
+  // Errors that carry a specific exit code (e.g. 12) keep it (LIFECYCLE-BEHAVIOUR.md 0.4).
+  if (isLifecycleError(e) && e.exitCode !== ExitCode.failed) throw e;
+  throw new LifecycleError(
+    isLifecycleError(e) ? e.code : 'ERR_DETECT_INIT',
+    'failed',
+    `failed to initialize detector: ${what}: ${messageOf(e)}`,
+    {
+      cause: e,
+    },
+  );
+}
+
+/** Reads order.toml, applies the experimental guard, and verifies every top-level element (exit 1 / 12). */
+async function loadOrder(opts: DetectOptions, store: ModuleStore, log: Logger): Promise<OrderFile> {
+  const order = await readOrder(opts.order).catch((e) => initError(e, 'reading order'));
+  if (hasExtensions(order)) {
+    // Image extensions are experimental at Platform API 0.12 (platform.md "Experimental Features"; decision 10).
+    checkExperimental('Dockerfiles', opts.env.CNB_EXPERIMENTAL_MODE, log);
+    if (opts.extensions === undefined) {
+      throw new LifecycleError(
+        'ERR_EXTENSIONS_DIR',
+        'failed',
+        `${opts.order} lists image extensions, but no extensions directory was given (-extensions)`,
+      );
+    }
+  }
+  // Every top-level element is looked up and its API verified before anything runs.
+  await Promise.all([
+    ...order.order.flatMap((g) => g.group.map((r) => store.buildpack(r.id, r.version))),
+    ...order.orderExtensions.flatMap((g) => g.group.map((r) => store.extension(r.id, r.version))),
+  ]).catch((e) => initError(e, 'resolving buildpacks'));
+  return order;
+}
+
+/** What every bin/detect shares: dirs, env, and the run image target (completed from os-release). */
+async function detectContext(
+  opts: DetectOptions,
+  user: { uid?: number; gid?: number },
+  analyzed: Analyzed | undefined,
+  log: Logger,
+): Promise<DetectContext> {
+  let target: TargetMetadata = analyzed?.runImage?.target ?? { os: '', arch: '' };
+  if (target.distro === undefined) {
+    const path = opts.osReleasePath ?? '/etc/os-release';
+    log.debug(`target distro name/version labels not found, reading ${path}`);
+    target = withOsRelease(target, await readOsRelease(path));
+  }
+  return {
+    app: opts.app,
+    platform: opts.platform,
+    baseEnv: baseBuildEnv(opts.env),
+    platformEnv: await readPlatformEnv({ platform: opts.platform, buildConfig: opts.buildConfig }),
+    target,
+    hostArch: ociArch(nodeArch()),
+    tmpDir: opts.tmpDir ?? tmpdir(),
+    ...user,
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+  };
+}
+
+/** Shows every buffered line (debug ones at info, as the reference does) and throws exit 20 or 21. */
+function failDetection(failure: 'failed' | 'errored', entries: readonly Entry[], log: Logger): never {
+  for (const e of entries) log[e.level === 'debug' ? 'info' : e.level](e.msg);
+  log.error('No buildpack groups passed detection.');
+  if (failure === 'failed') {
+    log.error('Please check that you are running against the correct path.');
+    throw new LifecycleError(
+      'ERR_DETECT_FAILED',
+      'detectFailed',
+      'failed to detect: no buildpacks participating',
+    );
+  }
+  throw new LifecycleError(
+    'ERR_DETECT_ERRORED',
+    'detectErrored',
+    'failed to detect: buildpack(s) failed with err',
+  );
+}
+
+function toElement(m: GroupMember): GroupElement {
+  return {
+    id: m.id,
+    version: m.version,
+    api: m.api,
+    ...(m.homepage === undefined ? {} : { homepage: m.homepage }),
+  };
+}
+
+/**
+ * The detector (platform.md "detector"; buildpack.md "Phase #1: Detection"): finds the first group
+ * of `<order>` whose buildpacks pass detection and whose build plan resolves, runs the image
+ * extensions' generation when the group has any (updating `<analyzed>` and `<generated>`), writes
+ * `<group>` and `<plan>` atomically, and returns them. Throws LifecycleError with exit 20 (all
+ * groups failed), 21 (a buildpack errored), 12 (unsupported buildpack API), 22 (other detection
+ * error), 91/92 (generation) or 1.
+ */
+export async function detect(opts: DetectOptions, log: Logger): Promise<DetectResult> {
+  const currentUid = process.getuid?.() ?? -1;
+  // Decision 7: as root, buildpacks run as the given build user; with none given, refuse (exit 1).
+  assertNotRootOrUser(opts.uid, opts.gid, currentUid);
+  const user =
+    currentUid === 0 && opts.uid !== undefined && opts.gid !== undefined
+      ? { uid: opts.uid, gid: opts.gid }
+      : {};
+  const store = new ModuleStore({
+    buildpacks: opts.buildpacks,
+    ...(opts.extensions ? { extensions: opts.extensions } : {}),
+  });
+  const order = await loadOrder(opts, store, log);
+  const analyzed = await readAnalyzed(opts.analyzed);
+  if (analyzed === undefined) log.warn(`No analyzed metadata found at path "${opts.analyzed}"`);
+  const ctx = await detectContext(opts, user, analyzed, log);
+
+  const buffer = bufferLogger(log);
+  const limit = limiter(opts.concurrency ?? 8);
+  const walk = new OrderWalk({
+    lookup: (id, version) => store.buildpack(id, version),
+    lookupExtension: (id, version) => store.extension(id, version),
+    detect: (mod) => limit(() => runDetect(mod, ctx, buffer)),
+    targetMismatch: (mod) => mismatch(mod, opts.platformApi, ctx.target),
+    log: buffer,
+  });
+  const outcome = await walk.walk(order.order, order.orderExtensions);
+  if (!outcome.ok) failDetection(outcome.failure, buffer.entries, log);
+  for (const e of buffer.entries) log[e.level](e.msg);
+
+  const group: Group = {
+    group: outcome.group.filter((m) => !m.extension).map(toElement),
+    groupExtensions: outcome.group.filter((m) => m.extension).map(toElement),
+  };
+  let plan: Plan = { entries: outcome.entries };
+  if (group.groupExtensions.length > 0) {
+    const generated = await generate(
+      {
+        extensions: await Promise.all(group.groupExtensions.map((e) => store.extension(e.id, e.version))),
+        plan,
+        analyzed: analyzed ?? {},
+        run: opts.run === undefined ? undefined : await readRun(opts.run),
+        generated: opts.generated ?? join(opts.layers, 'generated'),
+        ctx,
+      },
+      log,
+    );
+    plan = generated.plan;
+    await writeAnalyzed(opts.analyzed, generated.analyzed);
+  }
+  await writeGroup(opts.group, group);
+  await writePlan(opts.plan, plan);
+  if (user.uid !== undefined && user.gid !== undefined) {
+    // As root, what the detector writes is handed to the build user (decision 7).
+    const written = [opts.group, opts.plan];
+    if (group.groupExtensions.length > 0)
+      written.push(opts.analyzed, opts.generated ?? join(opts.layers, 'generated'));
+    for (const p of written) await chownTree(p, user.uid, user.gid);
+  }
+  return { group, plan };
+}
+
+async function chownTree(p: string, uid: number, gid: number): Promise<void> {
+  await lchown(p, uid, gid);
+  if (!(await lstat(p)).isDirectory()) return;
+  for (const name of await readdir(p)) await chownTree(join(p, name), uid, gid);
+}
+
+function mismatch(mod: BuildpackModule, platformApi: ApiVersion, target: TargetMetadata): string | undefined {
+  // The target check is gated on Platform API 0.12 for every buildpack API (BUILDPACK-API-VERSIONS.md F).
+  if (!platformFeatures.detectTargetCheck(platformApi)) return undefined;
+  const targets = buildpackTargets(mod.descriptor, mod.api, mod.hasBinBuild);
+  if (anyTargetSatisfied(target, targets)) return undefined;
+  return `unable to satisfy target os/arch constraints; ${describeTargets(target, targets)}`;
+}

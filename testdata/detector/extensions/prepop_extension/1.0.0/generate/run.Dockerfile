@@ -1,0 +1,3 @@
+ARG base_image
+FROM ${base_image}
+RUN echo extend-run
