@@ -1,0 +1,178 @@
+import type { Readable } from 'node:stream';
+import { basicHeader, type Credential } from '../auth/index.ts';
+import {
+  isRetryableNetworkError,
+  isRetryableStatus,
+  networkError,
+  type OpContext,
+  registryErrorDetail,
+  statusError,
+} from './errors.ts';
+import { discard, type HttpResponse, header, readBody, send } from './http.ts';
+import type { ResolvedOptions } from './options.ts';
+import { type PingResult, ping } from './ping.ts';
+import { backoffDelay, sleep } from './retry.ts';
+import { fetchToken } from './token.ts';
+
+/** One registry request. Non-`ok` statuses are retried when transient, else thrown as clear errors. */
+export interface ClientRequest {
+  readonly method: string;
+  /** A path such as `/v2/<repo>/manifests/<ref>` (relative to the registry), or an absolute URL. */
+  readonly path: string | URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A buffer, or a factory opening a fresh stream for each attempt. */
+  readonly body?: Uint8Array | (() => Promise<Readable>);
+  /** What is being done (for messages), e.g. `upload blob sha256:…`. */
+  readonly op: string;
+  /** Statuses returned to the caller (anything else is an error). */
+  readonly ok: readonly number[];
+  /** Try only once (e.g. a stream that cannot be reopened by this layer). */
+  readonly noRetry?: boolean;
+}
+
+/** Access a client asks for on its repository. */
+export type Access = 'pull' | 'push';
+
+/**
+ * A client for one repository of one registry: pings once, authenticates (Basic, or Bearer tokens with
+ * `repository:<repo>:<actions>` scopes, refreshed once on a 401), and retries transient failures.
+ */
+export class RegistryClient {
+  readonly registry: string;
+  readonly repository: string;
+  readonly opts: ResolvedOptions;
+  private readonly scopes: string[];
+  private auth: Promise<string | undefined> | undefined;
+  private pinged: PingResult | undefined;
+
+  constructor(
+    registry: string,
+    repository: string,
+    opts: ResolvedOptions,
+    access: Access,
+    mountFrom: readonly string[] = [],
+  ) {
+    this.registry = registry;
+    this.repository = repository;
+    this.opts = opts;
+    this.scopes = [`repository:${repository}:${access === 'push' ? 'pull,push' : 'pull'}`];
+    for (const from of mountFrom) if (from !== repository) this.scopes.push(`repository:${from}:pull`);
+  }
+
+  /** Context for messages. */
+  ctx(op: string): OpContext {
+    return { registry: this.registry, repository: this.repository, op };
+  }
+
+  /** `/v2/<repository>/<rest>`. */
+  path(rest: string): string {
+    return `/v2/${this.repository}/${rest}`;
+  }
+
+  private async base(): Promise<PingResult> {
+    this.pinged ??= await ping(this.registry, this.opts, this.repository);
+    return this.pinged;
+  }
+
+  private async credential(): Promise<Credential> {
+    return this.opts.keychain.resolve(this.registry);
+  }
+
+  /** The Authorization header to send (undefined → anonymous), computed once unless `refresh`. */
+  private authorization(refresh = false): Promise<string | undefined> {
+    if (this.auth === undefined || refresh) {
+      this.auth = (async () => {
+        const p = await this.base();
+        const cred = await this.credential();
+        const scheme = p.challenge?.scheme;
+        if (scheme === undefined) return undefined;
+        if (cred.kind === 'bearer') return `Bearer ${cred.token}`;
+        if (scheme === 'basic')
+          return cred.kind === 'basic' ? basicHeader(cred.username, cred.password) : undefined;
+        if (scheme !== 'bearer') return undefined;
+        const key = `${this.registry}|${this.scopes.join(' ')}|${cred.kind === 'basic' ? cred.username : cred.kind}`;
+        let token = refresh ? undefined : this.opts.session.tokens.get(key);
+        if (token === undefined) {
+          token = fetchToken(
+            p.challenge!,
+            cred,
+            this.scopes,
+            this.opts,
+            this.ctx('authenticate'),
+            p.insecureTLS,
+          );
+          this.opts.session.tokens.set(key, token);
+          token.catch(() => this.opts.session.tokens.delete(key));
+        }
+        const t = await token;
+        return t === undefined ? undefined : `Bearer ${t}`;
+      })();
+      this.auth.catch(() => {
+        this.auth = undefined;
+      });
+    }
+    return this.auth;
+  }
+
+  /** Sends a request with auth and retries; returns a response whose status is in `req.ok`. */
+  async request(req: ClientRequest): Promise<HttpResponse> {
+    const p = await this.base();
+    const url = typeof req.path === 'string' ? new URL(req.path, p.base) : req.path;
+    const ctx = this.ctx(req.op);
+    const attempts = req.noRetry ? 1 : this.opts.retry.attempts;
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      const authz = await this.authorization();
+      const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, ...(req.headers ?? {}) };
+      if (authz !== undefined && url.host === p.base.host) headers['authorization'] = authz;
+      let res: HttpResponse;
+      let body: Uint8Array | Readable | undefined;
+      try {
+        body = typeof req.body === 'function' ? await req.body() : req.body;
+        res = await send({
+          method: req.method,
+          url,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          idleTimeoutMs: this.opts.idleTimeoutMs,
+          insecureTLS: p.insecureTLS,
+          caFile: this.opts.caFile,
+          ...(this.opts.signal === undefined ? {} : { signal: this.opts.signal }),
+        });
+      } catch (e) {
+        if (body !== undefined && !(body instanceof Uint8Array)) body.destroy();
+        if (this.opts.signal?.aborted) throw e;
+        if ((e as { exitCode?: unknown }).exitCode !== undefined) throw e;
+        if (attempt < attempts && isRetryableNetworkError(e)) {
+          this.opts.stats.retries++;
+          await sleep(backoffDelay(this.opts.retry, attempt), this.opts.signal);
+          continue;
+        }
+        throw networkError(ctx, url, e, attempt);
+      }
+      if (req.ok.includes(res.status)) return res;
+      if (body !== undefined && !(body instanceof Uint8Array)) body.unpipe().destroy();
+      if (res.status === 401 && !refreshed && p.challenge?.scheme === 'bearer') {
+        refreshed = true;
+        await discard(res);
+        await this.authorization(true);
+        attempt--;
+        continue;
+      }
+      if (attempt < attempts && isRetryableStatus(res.status)) {
+        const retryAfter = header(res, 'retry-after');
+        await discard(res);
+        this.opts.stats.retries++;
+        await sleep(backoffDelay(this.opts.retry, attempt, retryAfter), this.opts.signal);
+        continue;
+      }
+      let detail = '';
+      try {
+        detail = registryErrorDetail(await readBody(res, 64 << 10));
+      } catch {
+        // no detail
+      }
+      throw statusError(ctx, res.status, detail, attempt);
+    }
+  }
+}

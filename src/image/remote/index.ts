@@ -1,0 +1,38 @@
+/**
+ * The registry source and sink (OCI Distribution API): `image(ref)` reads, `write(ref, image)` pushes,
+ * `tag`, `head`/`exists`, and read/write access checks. Credentials come from a `Keychain`
+ * (see `../auth/`), plain HTTP is used for loopback/RFC1918 and `CNB_INSECURE_REGISTRIES` registries.
+ */
+export { type AccessCheck, checkReadAccess, checkWriteAccess, exists, head } from './access.ts';
+export { type BlobSource, headBlob, type PushOutcome, pushBlob } from './blob.ts';
+export { getBlob, getBlobBytes } from './blob-read.ts';
+export { type Access, RegistryClient } from './client.ts';
+export {
+  type BlobOrigin,
+  image,
+  imageOrigin,
+  layerOrigin,
+  type RemoteImage,
+  RemoteLayer,
+  selectPlatform,
+} from './image.ts';
+export {
+  getManifest,
+  headManifest,
+  MANIFEST_ACCEPT,
+  putManifest,
+  type RawManifest,
+  sha256Digest,
+} from './manifest.ts';
+export {
+  createSession,
+  type PlatformSpec,
+  type RegistrySession,
+  type RemoteOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './options.ts';
+export { isLocalRegistry, schemesFor } from './ping.ts';
+export { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+export { createUploadStats, type UploadStats } from './stats.ts';
+export { manifestMediaType, tag, type WriteResult, write } from './write.ts';

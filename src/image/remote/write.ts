@@ -1,0 +1,184 @@
+import { Readable } from 'node:stream';
+import { LifecycleError } from '../../platform/index.ts';
+import { type Reference, toReference } from '../reference.ts';
+import { type Image, type Layer, MediaType } from '../types.ts';
+import { type BlobSource, pushBlob } from './blob.ts';
+import { RegistryClient } from './client.ts';
+import { imageOrigin, layerOrigin } from './image.ts';
+import { putManifest } from './manifest.ts';
+import { type RemoteOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+
+/** What a push produced. */
+export interface WriteResult {
+  readonly reference: Reference;
+  /** Digest of the manifest pushed (`sha256:<hex>`). */
+  readonly digest: string;
+  /** Size in bytes of the manifest pushed. */
+  readonly size: number;
+  readonly mediaType: string;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; stops starting new work after the first failure. */
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed = true;
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
+
+/** The manifest media type of an image (its own, else by its config's media type). */
+export function manifestMediaType(img: Image): string {
+  if (img.manifest.mediaType !== undefined) return img.manifest.mediaType;
+  return img.manifest.config.mediaType === MediaType.dockerConfig
+    ? MediaType.dockerManifest
+    : MediaType.ociManifest;
+}
+
+function isForeign(layer: Layer): boolean {
+  return layer.mediaType === MediaType.dockerForeignLayerGzip || layer.mediaType.includes('nondistributable');
+}
+
+/** Options with a signal that also fires on the first failure (fail fast, cancel siblings). */
+function linked(opts: ResolvedOptions): {
+  opts: ResolvedOptions;
+  abort: (e: unknown) => void;
+  done: () => void;
+} {
+  const ac = new AbortController();
+  const onAbort = () => ac.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    opts: { ...opts, signal: ac.signal },
+    abort: (e) => ac.abort(e),
+    done: () => opts.signal?.removeEventListener('abort', onAbort),
+  };
+}
+
+/** Pushes every blob of `img` (layers and config, with bounded parallelism) into `ref`'s repository. */
+async function pushBlobs(ref: Reference, img: Image, resolved: ResolvedOptions): Promise<RegistryClient> {
+  const sameRegistryOrigins = new Map<string, string>();
+  const origin = imageOrigin(img);
+  const configFrom =
+    origin?.registry === ref.registry && origin.repository !== ref.repository ? origin.repository : undefined;
+  if (configFrom !== undefined) sameRegistryOrigins.set(img.manifest.config.digest, configFrom);
+  for (const l of img.layers) {
+    const o = layerOrigin(l);
+    if (o !== undefined && o.registry === ref.registry && o.repository !== ref.repository) {
+      sameRegistryOrigins.set(l.digest, o.repository);
+    }
+  }
+  const { opts, abort, done } = linked(resolved);
+  try {
+    return await pushAll(ref, img, opts, abort, sameRegistryOrigins, configFrom);
+  } finally {
+    done();
+  }
+}
+
+async function pushAll(
+  ref: Reference,
+  img: Image,
+  opts: ResolvedOptions,
+  abort: (e: unknown) => void,
+  sameRegistryOrigins: ReadonlyMap<string, string>,
+  configFrom: string | undefined,
+): Promise<RegistryClient> {
+  const client = new RegistryClient(ref.registry, ref.repository, opts, 'push', [
+    ...new Set(sameRegistryOrigins.values()),
+  ]);
+  const seen = new Set<string>();
+  const sources: { source: BlobSource; from: string | undefined }[] = [];
+  for (const layer of img.layers) {
+    if (isForeign(layer) || seen.has(layer.digest)) continue;
+    seen.add(layer.digest);
+    sources.push({
+      source: { digest: layer.digest, size: layer.size, open: () => layer.compressed(opts.signal) },
+      from: sameRegistryOrigins.get(layer.digest),
+    });
+  }
+  // The config goes with the layers (it is tiny); only the manifest must wait for every blob.
+  sources.push({
+    source: {
+      digest: img.manifest.config.digest,
+      size: img.rawConfig.byteLength,
+      open: async () => Readable.from([Buffer.from(img.rawConfig)]),
+    },
+    from: configFrom,
+  });
+  await mapLimit(sources, opts.concurrency, async ({ source, from }) => {
+    try {
+      await pushBlob(client, source, from);
+    } catch (e) {
+      abort(e);
+      throw e;
+    }
+  });
+  return client;
+}
+
+/**
+ * Pushes an image to `reference`: every layer blob (HEAD first so existing blobs never move; mounted
+ * from another repository of the same registry when the layer came from there; bounded parallel
+ * uploads), then the config, then the manifest (under the reference's tag, or its digest).
+ */
+export async function write(
+  reference: string | Reference,
+  img: Image,
+  options: RemoteOptions = {},
+): Promise<WriteResult> {
+  const ref = toReference(reference);
+  if (ref.digest !== undefined && ref.digest !== img.digest) {
+    throw new LifecycleError(
+      'ERR_IMAGE_REFERENCE',
+      'invalidArgs',
+      `cannot push image ${img.digest} to ${ref.toString()}: the reference pins another digest; push to a tag instead`,
+    );
+  }
+  const opts = resolveOptions(options);
+  const client = await pushBlobs(ref, img, opts);
+  const mediaType = manifestMediaType(img);
+  const digest = await putManifest(client, ref.tag ?? ref.identifier, img.rawManifest, mediaType);
+  return { reference: ref, digest, size: img.rawManifest.byteLength, mediaType };
+}
+
+/**
+ * Adds another tag (possibly in another repository of the same or another registry) for an image:
+ * the manifest is put directly when the registry already has the blobs there, else the image is written.
+ */
+export async function tag(
+  reference: string | Reference,
+  img: Image,
+  options: RemoteOptions = {},
+): Promise<WriteResult> {
+  const ref = toReference(reference);
+  const opts = resolveOptions(options);
+  const mediaType = manifestMediaType(img);
+  const client = new RegistryClient(ref.registry, ref.repository, opts, 'push');
+  try {
+    const digest = await putManifest(client, ref.tag ?? ref.identifier, img.rawManifest, mediaType);
+    return { reference: ref, digest, size: img.rawManifest.byteLength, mediaType };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const message = (e as Error).message ?? '';
+    const missingBlobs = code === 'ERR_REGISTRY_STATUS' && /BLOB_UNKNOWN|HTTP 400/.test(message);
+    if (!missingBlobs && code !== 'ERR_REGISTRY_NOT_FOUND') throw e;
+  }
+  return write(ref, img, { ...options, stats: opts.stats, session: opts.session });
+}
