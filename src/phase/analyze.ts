@@ -1,0 +1,343 @@
+import { createReadStream } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Analyzed,
+  LIFECYCLE_METADATA_LABEL,
+  type LifecycleMetadata,
+  lifecycleMetadataToToml,
+  parseLifecycleMetadataLabel,
+  readRun,
+  type TargetMetadata,
+  writeAnalyzed,
+} from '../files/index.ts';
+import { auth, type Image, parseReference } from '../image/index.ts';
+import { extractLayer } from '../layer/index.ts';
+import {
+  type ApiVersion,
+  isLifecycleError,
+  LifecycleError,
+  type Logger,
+  messageOf,
+} from '../platform/index.ts';
+import { type ImageStore, imageStore, isLayoutPath } from './image-store.ts';
+import { handOver } from './privileges.ts';
+import { resolveRunImage, runImageTarget } from './run-image.ts';
+
+/** Inputs of the analyzer (platform.md `analyzer` "Inputs"); paths absolute. */
+export interface AnalyzeOptions {
+  /** `<image>`: where the app image will be written. */
+  readonly image: string;
+  /** `-previous-image` / CNB_PREVIOUS_IMAGE; default `image`. */
+  readonly previousImage?: string | undefined;
+  /** `-tag`…: more tags for the app image. */
+  readonly tags?: readonly string[];
+  /** `-run-image` / CNB_RUN_IMAGE; default: resolved from run.toml. */
+  readonly runImage?: string | undefined;
+  /** `-run` / CNB_RUN_PATH (run.toml). */
+  readonly run: string;
+  readonly cacheImage?: string | undefined;
+  readonly daemon?: boolean;
+  readonly layout?: boolean;
+  readonly layoutDir?: string | undefined;
+  readonly launchCache?: string | undefined;
+  /** `-skip-layers`: do not restore the SBOM layer of the previous image. */
+  readonly skipLayers?: boolean;
+  readonly layers: string;
+  /** `-analyzed`: where analyzed.toml goes. */
+  readonly analyzed: string;
+  readonly uid?: number | undefined;
+  readonly gid?: number | undefined;
+  readonly insecureRegistries?: readonly string[];
+  /** The process environment (registry auth, DOCKER_HOST, HOME). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly platformApi: ApiVersion;
+  /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
+  readonly keychain?: auth.Keychain;
+  /**
+   * Hand `layers`/`launch-cache` to `uid:gid` and drop privileges when running as root (default true,
+   * LIFECYCLE-BEHAVIOUR.md §0.8). A creator that manages the build user itself passes false.
+   */
+  readonly manageUser?: boolean;
+}
+
+function invalid(message: string): LifecycleError {
+  return new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', `failed to resolve inputs: ${message}`);
+}
+
+/** A daemon image ID (`sha256:<hex>`, full or short hex), accepted for the previous image with `-daemon`. */
+const IMAGE_ID_RE = /^(?:sha256:)?[a-f0-9]{12,64}$/;
+
+/**
+ * Validates the analyzer's image references (platform.md `analyzer` "Inputs"; LIFECYCLE-BEHAVIOUR.md
+ * §0.9): every reference parses (exit 3), except layout paths in layout mode and image IDs for the
+ * previous image in daemon mode; the app image and tags share a registry unless `-daemon` (exit 3,
+ * `writing to multiple registries is unsupported`).
+ */
+export function validateAnalyzeReferences(o: {
+  readonly image: string;
+  readonly tags?: readonly string[];
+  readonly previousImage?: string | undefined;
+  readonly runImage?: string | undefined;
+  readonly cacheImage?: string | undefined;
+  readonly daemon?: boolean;
+  readonly layout?: boolean;
+  readonly layoutDir?: string | undefined;
+}): void {
+  const layoutPath = (r: string) =>
+    o.layout === true && o.layoutDir !== undefined && isLayoutPath(o.layoutDir, r);
+  const parse = (r: string, what: string, idOk = false) => {
+    if (layoutPath(r) || (idOk && IMAGE_ID_RE.test(r))) return undefined;
+    try {
+      return parseReference(r);
+    } catch (e) {
+      throw invalid(`${what}: ${messageOf(e)}`);
+    }
+  };
+  const image = parse(o.image, 'image');
+  const tags = (o.tags ?? []).map((t) => parse(t, '-tag'));
+  if (o.previousImage !== undefined) parse(o.previousImage, '-previous-image', o.daemon === true);
+  if (o.runImage !== undefined && o.runImage !== '') parse(o.runImage, '-run-image');
+  if (o.cacheImage !== undefined && o.cacheImage !== '') parse(o.cacheImage, '-cache-image');
+  if (o.daemon || image === undefined) return;
+  for (const t of tags) {
+    if (t !== undefined && t.registry !== image.registry)
+      throw invalid(
+        `writing to multiple registries is unsupported: ${o.image} is on ${image.registry}, tag ${t.input} on ${t.registry}`,
+      );
+  }
+}
+
+/** Re-codes a failure as an analysis error (exit 32), keeping invalid-argument errors (exit 3). */
+function analyzeError(action: string, e: unknown): LifecycleError {
+  if (isLifecycleError(e) && e.exitCode === 3) return e;
+  const code = isLifecycleError(e) ? e.code : 'ERR_ANALYZE';
+  return new LifecycleError(code, 'analyze', `${action}: ${messageOf(e)}`, { cause: e });
+}
+
+/**
+ * LIFECYCLE-BEHAVIOUR.md §1 "Registry access validation" (registry mode): read access to the previous
+ * and run images, read/write access to the app image, every tag and the cache image. The cache image is
+ * a registry image in every mode, so it is checked with `cacheStore`.
+ */
+async function ensureRegistryAccess(
+  store: ImageStore,
+  cacheStore: ImageStore | undefined,
+  o: {
+    previous: string;
+    run: string;
+    image: string;
+    tags: readonly string[];
+    cacheImage?: string | undefined;
+  },
+): Promise<void> {
+  try {
+    if (store.kind === 'registry') for (const r of [o.previous, o.run]) await store.checkRead(r);
+  } catch (e) {
+    throw analyzeError('failed to initialize analyzer: validating registry read access', e);
+  }
+  try {
+    if (o.cacheImage) await cacheStore?.checkWrite(o.cacheImage);
+    if (store.kind === 'registry') for (const r of [o.image, ...o.tags]) await store.checkWrite(r);
+  } catch (e) {
+    throw analyzeError('failed to initialize analyzer: validating registry write access', e);
+  }
+}
+
+/** Previous image: identifier and lifecycle metadata (platform.md "analyzed.toml" `[image]`, `[metadata]`). */
+async function analyzePrevious(
+  store: ImageStore,
+  ref: string,
+  log: Logger,
+): Promise<{ reference: string; metadata: LifecycleMetadata; image?: Image }> {
+  let img: Image | undefined;
+  try {
+    img = await store.read(ref);
+  } catch (e) {
+    if (isLifecycleError(e) && /INVALID|INTEGRITY|CORRUPT/.test(e.code)) {
+      log.info(`Ignoring image "${ref}" because it was corrupt`);
+      log.debug(messageOf(e));
+      return { reference: '', metadata: {} };
+    }
+    throw analyzeError(`failed to get previous image ${ref}`, e);
+  }
+  if (img === undefined) {
+    log.info(`Image with name "${ref}" not found`);
+    return { reference: '', metadata: {} };
+  }
+  let metadata: LifecycleMetadata = {};
+  try {
+    metadata = parseLifecycleMetadataLabel(img.config.config?.Labels?.[LIFECYCLE_METADATA_LABEL], ref);
+  } catch (e) {
+    // LIFECYCLE-BEHAVIOUR.md §1: a missing or malformed label is empty metadata, not an error
+    log.debug(`Ignoring the ${LIFECYCLE_METADATA_LABEL} label of ${ref}: ${messageOf(e)}`);
+  }
+  return { reference: store.identifier(ref, img), metadata, image: img };
+}
+
+/** Run image: identifier, name and target (platform.md "analyzed.toml" `[run-image]`). */
+async function analyzeRun(
+  store: ImageStore,
+  ref: string,
+  log: Logger,
+): Promise<{ reference: string; target: TargetMetadata }> {
+  let img: Image | undefined;
+  try {
+    img = await store.read(ref);
+  } catch (e) {
+    throw analyzeError(`failed to get run image ${ref}`, e);
+  }
+  if (img === undefined) {
+    // Like the reference, a missing run image is recorded with an empty reference and the default platform.
+    log.warn(`Run image "${ref}" not found; recording it without a digest`);
+    return { reference: '', target: { os: 'linux', arch: 'amd64' } };
+  }
+  return { reference: store.identifier(ref, img), target: runImageTarget(img.config, ref) };
+}
+
+/**
+ * The analyzer (platform.md `analyzer`; LIFECYCLE-BEHAVIOUR.md §1): validates references, resolves the
+ * run image, hands the layers and launch cache to the build user and drops privileges, checks registry
+ * access, then records the previous image (identifier and lifecycle metadata, restoring its SBOM layer
+ * unless `-skip-layers`) and the run image (identifier, name, target) in analyzed.toml.
+ * @throws LifecycleError exit 3 for invalid inputs, 32 for analysis failures.
+ */
+export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed> {
+  const previous = o.previousImage || o.image;
+  const tags = o.tags ?? [];
+  validateAnalyzeReferences({ ...o, previousImage: previous, tags });
+  if (o.launchCache && !o.daemon) log.warn('Ignoring -launch-cache, only intended for use with -daemon');
+  const storeOpts = {
+    env: o.env,
+    insecureRegistries: o.insecureRegistries ?? [],
+    keychain: o.keychain ?? auth.defaultKeychain(o.env),
+    log,
+  };
+  const store = imageStore({
+    ...storeOpts,
+    daemon: o.daemon === true,
+    layout: o.layout === true,
+    ...(o.layoutDir === undefined ? {} : { layoutDir: o.layoutDir }),
+  });
+  const cacheStore = o.cacheImage ? (store.kind === 'registry' ? store : imageStore(storeOpts)) : undefined;
+
+  const runImage = await resolveRunImage({
+    runImage: o.runImage,
+    runFile: o.runImage ? undefined : await readRunFile(o.run, log),
+    runPath: o.run,
+    appImage: o.image,
+    canRead: (r) => store.canRead(r),
+  });
+  log.debug(`Run image: ${runImage}`);
+
+  // LIFECYCLE-BEHAVIOUR.md §0.8: credentials are read before privileges are dropped.
+  const registryRefs = [previous, runImage, o.image, ...tags];
+  await store.primeCredentials(registryRefs);
+  if (o.cacheImage) await cacheStore?.primeCredentials([o.cacheImage]);
+  const user = await handOver(
+    o.manageUser === false ? { dirs: [] } : { uid: o.uid, gid: o.gid, dirs: [o.layers, o.launchCache] },
+    log,
+  );
+
+  // Image reads happen before privileges are dropped: with -daemon the docker socket usually admits
+  // root only (the reference opens its docker client as root too). Files restored meanwhile are handed
+  // to the build user, and analyzed.toml is written as that user.
+  await ensureRegistryAccess(store, cacheStore, {
+    previous,
+    run: runImage,
+    image: o.image,
+    tags,
+    cacheImage: o.cacheImage,
+  });
+  const prev = await analyzePrevious(store, previous, log);
+  try {
+    if (prev.image !== undefined && !o.skipLayers && prev.metadata.sbom?.sha) {
+      log.info('Restoring data for SBOM from previous image');
+      const cache = o.daemon ? o.launchCache : undefined;
+      await restoreSbomLayer(prev.image, prev.metadata.sbom.sha, o.layers, log, cache || undefined);
+      await user.chown(join(o.layers, 'sbom'));
+    }
+  } catch (e) {
+    throw analyzeError('failed to restore SBOM layer from previous image', e);
+  } finally {
+    await (prev.image as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
+  }
+  const run = await analyzeRun(store, runImage, log);
+  user.drop();
+  const analyzed: Analyzed = {
+    previousImage: { reference: prev.reference },
+    runImage: { reference: run.reference, image: runImage, target: run.target },
+    metadata: lifecycleMetadataToToml(prev.metadata),
+  };
+  try {
+    await writeAnalyzed(o.analyzed, analyzed);
+  } catch (e) {
+    throw analyzeError(`failed to write analyzed metadata to ${o.analyzed}`, e);
+  }
+  return analyzed;
+}
+
+async function readRunFile(path: string, log: Logger) {
+  const r = await readRun(path);
+  if (r === undefined) log.info(`No run metadata found at path "${path}"`);
+  return r;
+}
+
+/** The directory named `sbom` in an extracted tree (breadth-first), whatever layers path it was exported from. */
+async function findSbomDir(root: string): Promise<string | undefined> {
+  let level = [root];
+  while (level.length > 0) {
+    const next: string[] = [];
+    for (const d of level) {
+      for (const e of await readdir(d, { withFileTypes: true })) {
+        if (!e.isDirectory()) continue;
+        if (e.name === 'sbom') return join(d, e.name);
+        next.push(join(d, e.name));
+      }
+    }
+    level = next;
+  }
+  return undefined;
+}
+
+/**
+ * Restores the previous image's SBOM layer (LIFECYCLE-BEHAVIOUR.md §1: `metadata.sbom.sha`, a diffID)
+ * into `<layers>/sbom`. The layer holds absolute paths under the layers directory of the build that
+ * exported it; they are mapped onto this build's `<layers>/sbom`. With a launch cache (`-daemon
+ * -launch-cache`) the layer is read from `<launch-cache>/committed/<diffID>.tar` when present, which
+ * saves a `docker save`.
+ */
+export async function restoreSbomLayer(
+  img: Image,
+  diffID: string,
+  layers: string,
+  log: Logger,
+  launchCache?: string,
+): Promise<void> {
+  const cached = launchCache === undefined ? undefined : join(launchCache, 'committed', `${diffID}.tar`);
+  const fromCache =
+    cached !== undefined &&
+    (await stat(cached).then(
+      (s) => s.isFile(),
+      () => false,
+    ));
+  const layer = img.layers.find((l) => l.diffID === diffID);
+  if (layer === undefined && !fromCache) {
+    log.warn(`The previous image has no layer ${diffID} (its SBOM layer); not restoring SBOMs`);
+    return;
+  }
+  await mkdir(layers, { recursive: true });
+  const tmp = await mkdtemp(join(layers, '.sbom-restore-'));
+  try {
+    const stream = fromCache ? createReadStream(cached) : await layer!.uncompressed();
+    await extractLayer(stream, tmp, { compression: 'none', chown: false, expectDiffID: diffID });
+    const found = await findSbomDir(tmp);
+    if (found === undefined) {
+      log.warn(`The SBOM layer ${diffID} of the previous image has no sbom directory; nothing restored`);
+      return;
+    }
+    await cp(found, join(layers, 'sbom'), { recursive: true, force: true, verbatimSymlinks: true });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

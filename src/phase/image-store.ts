@@ -1,0 +1,264 @@
+import { isAbsolute, normalize, relative, resolve as resolvePath } from 'node:path';
+import { auth, daemon, type Image, layout, parseReference, remote } from '../image/index.ts';
+import { isLifecycleError, LifecycleError, type Logger, messageOf, nullLogger } from '../platform/index.ts';
+
+/**
+ * One facade over the three image sources/sinks a phase may use (platform.md `-daemon`, `-layout`,
+ * registry by default), so phases read "store.read(ref) → … → store.write(tags, img)" whatever the
+ * inputs chose. Each mode delegates to `src/image` (`remote`, `daemon`, `layout`).
+ */
+export type StoreKind = 'registry' | 'daemon' | 'layout';
+
+/** Inputs that choose and configure the store (the resolved `PhaseInputs` plus the environment). */
+export interface ImageStoreOptions {
+  /** `-daemon` / CNB_USE_DAEMON. */
+  readonly daemon?: boolean;
+  /** `-layout` / CNB_USE_LAYOUT (experimental; wins over `daemon` like the reference). */
+  readonly layout?: boolean;
+  /** `-layout-dir` / CNB_LAYOUT_DIR; required with `layout`. */
+  readonly layoutDir?: string;
+  /** The process environment (CNB_REGISTRY_AUTH, DOCKER_CONFIG, HOME, DOCKER_HOST, CNB_INSECURE_REGISTRIES). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `-insecure-registry` values, in addition to CNB_INSECURE_REGISTRIES. */
+  readonly insecureRegistries?: readonly string[];
+  /** Credentials; default `defaultKeychain(env)` (CNB_REGISTRY_AUTH, then docker config.json). */
+  readonly keychain?: auth.Keychain;
+  readonly log?: Logger;
+}
+
+/** What a write produced (report.toml `[image]`: `digest` for registry/layout, `image-id` for the daemon). */
+export interface StoreWriteResult {
+  /** Manifest digest (`sha256:<hex>`), registry and layout. */
+  readonly digest?: string;
+  /** Daemon image ID, hex without `sha256:` (LIFECYCLE-BEHAVIOUR.md §0.9). */
+  readonly imageId?: string;
+  /** Manifest size in bytes, registry and layout. */
+  readonly manifestSize?: number;
+  /** The identifier of the written image (see {@link ImageStore.identifier}). */
+  readonly identifier: string;
+}
+
+export interface ImageStore {
+  readonly kind: StoreKind;
+  /**
+   * The image at `ref`, or undefined when it does not exist (platform.md: valid references to missing
+   * images are fine). Other failures (auth, unreachable registry, corrupt layout) throw a LifecycleError
+   * naming the registry/repository or path.
+   */
+  read(ref: string): Promise<Image | undefined>;
+  /**
+   * What the lifecycle records for an image read from or written to `ref` (LIFECYCLE-BEHAVIOUR.md §0.9):
+   * registry `<registry>/<repo>@sha256:<manifest digest>`; daemon the image ID (hex, no `sha256:`);
+   * layout `<path>@sha256:<manifest digest>`.
+   */
+  identifier(ref: string, img: Image): string;
+  /**
+   * Writes `img` under every reference (the first is the primary one). Registry: blobs once, then one
+   * manifest per tag; daemon: one load with every tag; layout: each reference at its layout path.
+   */
+  write(
+    refs: readonly string[],
+    img: Image,
+    opts?: { reuseFrom?: readonly string[] },
+  ): Promise<StoreWriteResult>;
+  /** Registry mode: fails with `ensure registry read access to <ref>` (exit 32) unless readable. No-op elsewhere. */
+  checkRead(ref: string): Promise<void>;
+  /** Registry mode: fails with `ensure registry read/write access to <ref>` (exit 32). No-op elsewhere. */
+  checkWrite(ref: string): Promise<void>;
+  /** Registry mode: true when `ref` is readable (missing images are readable). Always true elsewhere. */
+  canRead(ref: string): Promise<boolean>;
+  /** Layout mode: the directory of `ref` (platform.md "Map an image reference to a path"); else `ref`. */
+  locate(ref: string): string;
+  /**
+   * Resolves registry credentials for `refs` now (LIFECYCLE-BEHAVIOUR.md §0.8: the keychain is built
+   * before privileges are dropped, when docker config.json may still be readable).
+   */
+  primeCredentials(refs: readonly string[]): Promise<void>;
+}
+
+/** Picks the store for the inputs. */
+export function imageStore(o: ImageStoreOptions): ImageStore {
+  if (o.layout) {
+    if (o.layoutDir === undefined || o.layoutDir === '')
+      throw new LifecycleError(
+        'ERR_INVALID_ARGS',
+        'invalidArgs',
+        '-layout needs -layout-dir (or CNB_LAYOUT_DIR): the root directory of the OCI layout images',
+      );
+    return layoutStore(o.layoutDir);
+  }
+  if (o.daemon) return daemonStore(o);
+  return registryStore(o);
+}
+
+/** Errors meaning "there is no such image". */
+const NOT_FOUND = new Set(['ERR_REGISTRY_NOT_FOUND', 'ERR_IMAGE_NOT_FOUND']);
+
+function missing(e: unknown): boolean {
+  return isLifecycleError(e) && NOT_FOUND.has(e.code);
+}
+
+function registryStore(o: ImageStoreOptions): ImageStore {
+  const keychain = o.keychain ?? auth.defaultKeychain(o.env);
+  const opts: remote.RemoteOptions = {
+    env: o.env,
+    keychain,
+    insecureRegistries: o.insecureRegistries ?? [],
+    session: remote.createSession(),
+  };
+  const log = o.log ?? nullLogger;
+  const canRead = async (ref: string): Promise<boolean> => {
+    try {
+      const r = await remote.checkReadAccess(ref, opts);
+      if (!r.ok) log.debug(`no read access to ${ref}: ${r.reason ?? ''}`);
+      return r.ok;
+    } catch (e) {
+      log.debug(`no read access to ${ref}: ${messageOf(e)}`);
+      return false;
+    }
+  };
+  return {
+    kind: 'registry',
+    async read(ref) {
+      // HEAD first: a missing manifest is "no image", while a missing blob of an existing one is corruption.
+      if ((await remote.head(ref, opts)) === undefined) return undefined;
+      return remote.image(ref, opts);
+    },
+    identifier(ref, img) {
+      return `${parseReference(ref).name}@${img.digest}`;
+    },
+    async write(refs, img) {
+      const [first, ...rest] = refs;
+      if (first === undefined) throw new Error('imageStore.write: no reference given');
+      const w = await remote.write(first, img, opts);
+      for (const t of rest) await remote.tag(t, img, opts);
+      return { digest: w.digest, manifestSize: w.size, identifier: `${w.reference.name}@${w.digest}` };
+    },
+    async checkRead(ref) {
+      await access(ref, 'read', opts);
+    },
+    async checkWrite(ref) {
+      await access(ref, 'read/write', opts);
+    },
+    canRead,
+    locate: (ref) => ref,
+    async primeCredentials(refs) {
+      const registries = new Set<string>();
+      for (const r of refs) {
+        try {
+          registries.add(parseReference(r).registry);
+        } catch {
+          // invalid references fail later, with their own message
+        }
+      }
+      await Promise.all([...registries].map((r) => keychain.resolve(r)));
+    },
+  };
+}
+
+/**
+ * The analyzer's access checks (LIFECYCLE-BEHAVIOUR.md §1 "Registry access validation"): the message
+ * contains `ensure registry read access to <ref>` or `ensure registry read/write access to <ref>`,
+ * followed by why (status, registry, repository); exit code 32.
+ */
+async function access(ref: string, what: 'read' | 'read/write', opts: remote.RemoteOptions): Promise<void> {
+  let reason: string | undefined;
+  try {
+    const r =
+      what === 'read' ? await remote.checkReadAccess(ref, opts) : await remote.checkWriteAccess(ref, opts);
+    if (r.ok && what === 'read/write') {
+      const rr = await remote.checkReadAccess(ref, opts);
+      if (!rr.ok) reason = rr.reason;
+    } else if (!r.ok) reason = r.reason;
+  } catch (e) {
+    reason = messageOf(e);
+  }
+  if (reason !== undefined)
+    throw new LifecycleError(
+      'ERR_REGISTRY_ACCESS',
+      'analyze',
+      `ensure registry ${what} access to ${ref}: ${reason}`,
+    );
+}
+
+function daemonStore(o: ImageStoreOptions): ImageStore {
+  const dopts: daemon.DaemonOptions = { host: daemon.dockerHostFromEnv(o.env) };
+  const id = (img: Image): string => {
+    const d = img as Partial<daemon.DaemonImage>;
+    return (typeof d.id === 'string' ? d.id : img.manifest.config.digest).replace(/^sha256:/, '');
+  };
+  return {
+    kind: 'daemon',
+    async read(ref) {
+      try {
+        return await daemon.image(ref, dopts);
+      } catch (e) {
+        if (missing(e)) return undefined;
+        throw e;
+      }
+    },
+    identifier: (_ref, img) => id(img),
+    async write(refs, img, w) {
+      const [first, ...rest] = refs;
+      if (first === undefined) throw new Error('imageStore.write: no reference given');
+      const r = await daemon.write(first, img, {
+        ...dopts,
+        tags: rest,
+        ...(w?.reuseFrom === undefined ? {} : { reuseFrom: w.reuseFrom }),
+      });
+      const imageId = r.id.replace(/^sha256:/, '');
+      return { imageId, identifier: imageId };
+    },
+    checkRead: async () => {},
+    checkWrite: async () => {},
+    canRead: async () => true,
+    locate: (ref) => ref,
+    primeCredentials: async () => {},
+  };
+}
+
+/**
+ * platform.md "Map an image reference to a path in the layout directory"; a reference that already
+ * is a path inside the layout directory is used as it is (LIFECYCLE-BEHAVIOUR.md §0.9).
+ */
+export function layoutPathFor(layoutDir: string, ref: string): string {
+  const root = normalize(resolvePath(layoutDir));
+  return isLayoutPath(root, ref) ? normalize(ref) : layout.layoutPath(root, ref);
+}
+
+/** True when `ref` names a path inside the layout directory rather than an image reference. */
+export function isLayoutPath(layoutDir: string, ref: string): boolean {
+  if (!isAbsolute(ref)) return false;
+  const rel = relative(normalize(resolvePath(layoutDir)), normalize(ref));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function layoutStore(layoutDir: string): ImageStore {
+  const locate = (ref: string) => layoutPathFor(layoutDir, ref);
+  return {
+    kind: 'layout',
+    async read(ref) {
+      try {
+        return await layout.image(locate(ref));
+      } catch (e) {
+        if (missing(e)) return undefined;
+        throw e;
+      }
+    },
+    identifier: (ref, img) => layout.layoutIdentifier(locate(ref), img.digest),
+    async write(refs, img) {
+      let result: StoreWriteResult | undefined;
+      for (const ref of refs) {
+        const w = await layout.write(locate(ref), img);
+        result ??= { digest: w.digest, manifestSize: img.rawManifest.byteLength, identifier: w.identifier };
+      }
+      if (result === undefined) throw new Error('imageStore.write: no reference given');
+      return result;
+    },
+    checkRead: async () => {},
+    checkWrite: async () => {},
+    canRead: async () => true,
+    locate,
+    primeCredentials: async () => {},
+  };
+}
