@@ -9,8 +9,8 @@ export function usage(phase: PhaseName): string {
     if (seen.has(d) || flag !== d.flag) continue;
     seen.add(d);
     const dflt =
-      typeof d.default === 'function'
-        ? 'derived from -layers'
+      typeof d.default === 'object'
+        ? d.default.doc
         : d.default === undefined
           ? ''
           : String(d.default);

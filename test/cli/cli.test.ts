@@ -10,7 +10,7 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
   it('exits 11 when CNB_PLATFORM_API is unset, saying how to fix it (decision 9)', async () => {
     const r = await runPhase('detector', []);
     assert.equal(r.code, 11);
-    assert.match(r.stderr, /CNB_PLATFORM_API is not set.*supported: 0\.12/);
+    assert.match(r.stderr, /CNB_PLATFORM_API is not set; please set 'CNB_PLATFORM_API'.*supported: 0\.12/);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 
@@ -30,9 +30,9 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.equal(r.code, 11);
   });
 
-  it('exits 3 with the Go flag message for an unknown flag', async () => {
+  it('exits 2 with the Go flag message for an unknown flag (LIFECYCLE-BEHAVIOUR.md 0.4)', async () => {
     const r = await runPhase('builder', ['-daemon'], API);
-    assert.equal(r.code, 3);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /^ERROR: flag provided but not defined: -daemon/m);
   });
 
@@ -49,11 +49,22 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.match(r.stdout, /-report <report>\n.*env CNB_REPORT_PATH; default <layers>\/report.toml/);
   });
 
-  it('prints the version for -version', async () => {
+  it('prints the version for -version (LIFECYCLE-BEHAVIOUR.md 0.1)', async () => {
     const pkg = JSON.parse(readFileSync(join(LIFECYCLE_DIR, '..', '..', 'package.json'), 'utf8'));
-    const r = await runPhase('detector', ['-version']);
-    assert.equal(r.code, 0);
-    assert.equal(r.stdout.trim(), pkg.version);
+    const bare = await runPhase('lifecycle', ['-version']);
+    assert.equal(bare.code, 0, 'lifecycle -version needs no Platform API');
+    assert.equal(bare.stdout.trim(), pkg.version);
+    const mixed = await runPhase('detector', ['-app=/x', '-version'], API);
+    assert.equal(mixed.code, 0);
+    assert.equal(mixed.stdout.trim(), pkg.version);
+    const noApi = await runPhase('detector', ['-version']);
+    assert.equal(noApi.code, 11, 'a phase checks the Platform API first');
+  });
+
+  it('accepts the reference subcommand names and -no-color', async () => {
+    const r = await runPhase('lifecycle', ['detect', '-no-color', 'x'], API);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /detector takes no arguments/);
   });
 
   it('`lifecycle <phase>` runs the phase; an unknown phase exits 3', async () => {
@@ -62,24 +73,30 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.match(r.stderr, /detector takes no arguments/);
     const u = await runPhase('lifecycle', ['packer'], API);
     assert.equal(u.code, 3);
-    assert.match(u.stderr, /unknown phase 'packer'.*analyzer, detector/);
+    assert.match(u.stderr, /failed to recognize phase: packer.*analyzer, detector/);
   });
 
   it('fails an experimental input unless CNB_EXPERIMENTAL_MODE allows it (decision 10)', async () => {
     const args = ['-layout', '-layout-dir', '/tmp/nowhere', 'app:latest'];
     const unset = await runPhase('analyzer', args, API);
-    assert.equal(unset.code, 3);
-    assert.match(unset.stderr, /experimental feature used: OCI layout.*CNB_EXPERIMENTAL_MODE is not set/);
+    assert.equal(unset.code, 1);
+    assert.match(
+      unset.stderr,
+      /Platform requested experimental feature 'export to OCI layout format'; experimental features are disabled by an unset CNB_EXPERIMENTAL_MODE/,
+    );
     const error = await runPhase('analyzer', args, { ...API, CNB_EXPERIMENTAL_MODE: 'error' });
-    assert.equal(error.code, 3);
+    assert.equal(error.code, 1);
     const warn = await runPhase('analyzer', ['-layout-dir', '/nonexistent', ...args], {
       ...API,
       CNB_EXPERIMENTAL_MODE: 'warn',
     });
-    assert.match(warn.stderr, /^Warning: Experimental feature used: OCI layout/m);
+    assert.match(
+      warn.stderr,
+      /^Warning: Platform requested experimental feature 'export to OCI layout format'/m,
+    );
     for (const quiet of ['silent', 'quiet']) {
       const q = await runPhase('analyzer', args, { ...API, CNB_EXPERIMENTAL_MODE: quiet });
-      assert.doesNotMatch(q.stderr, /Experimental feature used/);
+      assert.doesNotMatch(q.stderr, /experimental feature/);
     }
   });
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PHASES } from '../../src/platform/index.ts';
 import { phaseDoc } from '../../scripts/gen-docs.ts';
+import { PHASES } from '../../src/platform/index.ts';
 
 describe('docs/phases pages match the inputs table', () => {
   for (const phase of PHASES) {
