@@ -1,0 +1,258 @@
+import { join } from 'node:path';
+import { escapeId } from '../buildpack/index.ts';
+import {
+  type Cache,
+  type CacheMetadata,
+  cachedBuildpack,
+  EMPTY_CACHE_METADATA,
+  openCache,
+  planLayerMetadata,
+  restoreLayerData,
+  restoreSboms,
+} from '../cache/index.ts';
+import {
+  type Analyzed,
+  type Group,
+  type LifecycleMetadata,
+  lifecycleMetadataFromToml,
+  readAnalyzed,
+  readGroup,
+  writeAnalyzed,
+  writeLayerMetadata,
+  writeStoreToml,
+} from '../files/index.ts';
+import { auth, parseReference } from '../image/index.ts';
+import {
+  type ApiVersion,
+  checkBuildpackApi,
+  isLifecycleError,
+  LifecycleError,
+  type Logger,
+  messageOf,
+} from '../platform/index.ts';
+import { imageStore } from './image-store.ts';
+import { ensureOwnerAndDrop, isRoot } from './privileges.ts';
+import { targetFromConfig } from './run-image.ts';
+
+/** Inputs of the restorer (platform.md "restorer" Inputs); every path absolute. */
+export interface RestoreOptions {
+  readonly layers: string;
+  readonly group: string;
+  readonly analyzed: string;
+  readonly cacheDir?: string;
+  readonly cacheImage?: string;
+  /** `-skip-layers` / CNB_SKIP_LAYERS or CNB_SKIP_RESTORE: only store.toml is restored. */
+  readonly skipLayers: boolean;
+  /** `-daemon`: read the run image from the docker daemon. */
+  readonly daemon?: boolean;
+  /** `-layout` / `-layout-dir` (experimental): read the run image from an OCI layout. */
+  readonly layout?: boolean;
+  readonly layoutDir?: string;
+  /** `-build-image` (experimental build image extension through kaniko): not supported, rejected. */
+  readonly buildImage?: string;
+  /** Build user (CNB_USER_ID/CNB_GROUP_ID): when running as root, directories are handed over, then privileges dropped. */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** The process environment (registry credentials, CNB_INSECURE_REGISTRIES, DOCKER_HOST). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly insecureRegistries?: readonly string[];
+  readonly platformApi: ApiVersion;
+  /**
+   * Running as root: hand `<layers>` and `<cache-dir>` to `uid:gid` and drop to that user first
+   * (LIFECYCLE-BEHAVIOUR.md §0.8). The CLI sets it; a library caller that already dropped leaves it unset.
+   */
+  readonly dropPrivileges?: boolean;
+}
+
+/** A keychain that resolves each registry once (so credentials read before dropping privileges stay usable). */
+function memoKeychain(k: auth.Keychain): auth.Keychain {
+  const seen = new Map<string, Promise<auth.Credential>>();
+  return {
+    resolve(registry) {
+      let c = seen.get(registry);
+      if (c === undefined) {
+        c = k.resolve(registry);
+        seen.set(registry, c);
+      }
+      return c;
+    },
+  };
+}
+
+/** Reads analyzed.toml; a missing or unusable file is a warning and no data (LIFECYCLE-BEHAVIOUR.md §3). */
+async function readAnalyzedOrWarn(path: string, log: Logger): Promise<Analyzed | undefined> {
+  try {
+    const a = await readAnalyzed(path);
+    if (a === undefined) log.warn(`No analyzed metadata found at path "${path}"`);
+    return a;
+  } catch (e) {
+    log.warn(`Not using analyzed data, usable file not found: ${messageOf(e)}`);
+    return undefined;
+  }
+}
+
+/**
+ * platform.md `restorer`: "MUST resolve run-image.reference to a digest reference … MUST populate
+ * run-image.target … if not present". As the reference at Platform API 0.12, this is done when the group
+ * has image extensions or the run image is to be extended, and the target is not yet populated (the
+ * analyzer already did it otherwise; LIFECYCLE-BEHAVIOUR.md §3).
+ */
+async function completeRunImage(
+  analyzed: Analyzed,
+  group: Group,
+  o: RestoreOptions,
+  keychain: auth.Keychain,
+  log: Logger,
+): Promise<Analyzed> {
+  const run = analyzed.runImage;
+  if (run === undefined) return analyzed;
+  const extend = run.extend === true;
+  if (!extend && (group.groupExtensions.length === 0 || (run.target?.os ?? '') !== '')) return analyzed;
+  const name = run.image || run.reference;
+  const store = imageStore({
+    daemon: !extend && o.daemon === true,
+    layout: !extend && o.layout === true,
+    ...(o.layoutDir === undefined ? {} : { layoutDir: o.layoutDir }),
+    env: o.env,
+    insecureRegistries: o.insecureRegistries ?? [],
+    keychain,
+    log,
+  });
+  log.debug(`Updating run image info in analyzed metadata for ${name}`);
+  let img: Awaited<ReturnType<typeof store.read>>;
+  try {
+    img = await store.read(name);
+  } catch (e) {
+    throw new LifecycleError('ERR_RUN_IMAGE', 'failed', `failed to get run image ${name}: ${messageOf(e)}`, {
+      cause: e,
+    });
+  }
+  if (img === undefined)
+    throw new LifecycleError('ERR_RUN_IMAGE', 'failed', `failed to get run image ${name}: image not found`);
+  return {
+    ...analyzed,
+    runImage: { ...run, reference: store.identifier(name, img), target: targetFromConfig(img.config) },
+  };
+}
+
+async function openRestoreCache(
+  o: RestoreOptions,
+  keychain: auth.Keychain,
+  log: Logger,
+): Promise<Cache | undefined> {
+  if (o.cacheImage) {
+    return openCache({
+      image: o.cacheImage,
+      env: o.env,
+      keychain,
+      insecureRegistries: o.insecureRegistries ?? [],
+    });
+  }
+  if (o.cacheDir) return openCache({ dir: o.cacheDir });
+  log.warn('No cached data will be used, no cache specified.');
+  return undefined;
+}
+
+/**
+ * Writes store.toml for every group buildpack with persistent metadata in the app image metadata (even
+ * with skip-layers), then, unless skip-layers, the `<layer>.toml` files chosen by the Layer Types rules;
+ * returns the SHA of each restored layer by buildpack ID.
+ */
+async function restoreMetadata(
+  o: RestoreOptions,
+  group: Group,
+  app: LifecycleMetadata,
+  cacheMeta: CacheMetadata,
+  log: Logger,
+): Promise<Map<string, Map<string, string>>> {
+  const shas = new Map<string, Map<string, string>>();
+  const appBp = (id: string) => app.buildpacks?.find((b) => b.key === id);
+  for (const bp of group.group) {
+    const store = appBp(bp.id)?.store;
+    if (store !== undefined) await writeStoreToml(join(o.layers, escapeId(bp.id), 'store.toml'), store);
+  }
+  if (o.skipLayers) {
+    log.info('Skipping buildpack layer analysis');
+    return shas;
+  }
+  for (const bp of group.group) {
+    const plan = planLayerMetadata(appBp(bp.id)?.layers ?? {}, cachedBuildpack(cacheMeta, bp.id).layers);
+    for (const s of plan.skipped)
+      log.debug(`Not restoring metadata for "${bp.id}:${s.name}" from ${s.from}, ${s.reason}`);
+    const m = new Map<string, string>();
+    for (const r of plan.restore) {
+      log.info(`Restoring metadata for "${bp.id}:${r.name}" from ${r.from}`);
+      await writeLayerMetadata(join(o.layers, escapeId(bp.id), `${r.name}.toml`), { ...r.data });
+      m.set(r.name, r.sha);
+    }
+    shas.set(bp.id, m);
+  }
+  return shas;
+}
+
+/** Errors of the restore proper become exit 42 (`failed to restore: …`); API errors keep their code. */
+function restoreError(e: unknown): unknown {
+  if (isLifecycleError(e) && e.exitCode !== 1) return e;
+  return new LifecycleError(
+    isLifecycleError(e) ? e.code : 'ERR_RESTORE',
+    'restore',
+    `failed to restore: ${messageOf(e)}`,
+    { cause: e },
+  );
+}
+
+/**
+ * The restorer (platform.md `restorer`, "Layer Restoration"; buildpack.md "Layer Types";
+ * LIFECYCLE-BEHAVIOUR.md §3): checks group buildpack APIs (exit 12), completes the run image in
+ * analyzed.toml when image extensions need it and rewrites the file, writes store.toml files, restores
+ * layer metadata from the app image and cache metadata, layer contents from the cache (`-cache-image`
+ * wins over `-cache-dir`) and layer SBOMs. Exit codes: 1 for unreadable inputs or an unusable cache,
+ * 12 for buildpack APIs, 42 for restore errors. Damaged cache entries are warnings.
+ */
+export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
+  if (o.buildImage !== undefined && o.buildImage !== '')
+    throw new LifecycleError(
+      'ERR_UNSUPPORTED',
+      'failed',
+      `-build-image ${o.buildImage}: extending the build image (experimental, needs kaniko) is not supported by this lifecycle; remove -build-image / CNB_BUILD_IMAGE`,
+    );
+  const keychain = memoKeychain(auth.defaultKeychain(o.env));
+  if (o.cacheImage) await keychain.resolve(parseReference(o.cacheImage).registry);
+  if (o.dropPrivileges)
+    await ensureOwnerAndDrop({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir] }, log);
+
+  const group = await readGroup(o.group);
+  for (const el of group.group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
+
+  let analyzed = await readAnalyzedOrWarn(o.analyzed, log);
+  if (analyzed !== undefined) {
+    analyzed = await completeRunImage(analyzed, group, o, keychain, log);
+    await writeAnalyzed(o.analyzed, analyzed);
+  }
+
+  const cache = await openRestoreCache(o, keychain, log);
+  try {
+    let cacheMeta = EMPTY_CACHE_METADATA;
+    if (cache !== undefined) {
+      if (!cache.exists()) log.info('Layer cache not found');
+      cacheMeta = await cache.metadata();
+    }
+    const app = lifecycleMetadataFromToml(analyzed?.metadata);
+    const shas = await restoreMetadata(o, group, app, cacheMeta, log);
+    if (o.skipLayers) return;
+    const buildpacks = group.group.map((b) => ({ id: b.id, dir: escapeId(b.id) }));
+    const chown = isRoot();
+    await restoreLayerData({
+      layers: o.layers,
+      buildpacks,
+      cache,
+      cacheMetadata: cacheMeta,
+      restoredShas: shas,
+      chown,
+      log,
+    });
+    await restoreSboms({ layers: o.layers, buildpacks, cache, cacheMetadata: cacheMeta, chown, log });
+  } catch (e) {
+    throw restoreError(e);
+  }
+}
