@@ -4,13 +4,15 @@
 // - dist/lifecycle/launcher: the static C launcher (scripts/build-launcher.sh)
 // - dist/lifecycle/lifecycle.toml: supported APIs and version
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'lifecycle');
+// Built into a temp dir and renamed into place, so a concurrent test run never sees a half-built dist.
+const final = join(root, 'dist', 'lifecycle');
+const out = join(root, 'dist', `.lifecycle-${process.pid}`);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 rmSync(out, { recursive: true, force: true });
@@ -67,4 +69,8 @@ const launcherScript = join(root, 'scripts/build-launcher.sh');
 if (existsSync(launcherScript)) {
   execFileSync('bash', [launcherScript, join(out, 'launcher')], { stdio: 'inherit', cwd: root });
 }
-console.log(`built ${out}`);
+rmSync(`${final}.old`, { recursive: true, force: true });
+if (existsSync(final)) renameSync(final, `${final}.old`);
+renameSync(out, final);
+rmSync(`${final}.old`, { recursive: true, force: true });
+console.log(`built ${final}`);

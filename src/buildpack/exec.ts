@@ -114,12 +114,13 @@ export function assertNotRootOrUser(
   uid: number | undefined,
   gid: number | undefined,
   currentUid: number,
+  action = 'run buildpacks',
 ): void {
   if (currentUid === 0 && (uid === undefined || gid === undefined)) {
     throw new LifecycleError(
       'ERR_ROOT',
       'failed',
-      'refusing to run as root: buildpacks must run as the build user; set CNB_USER_ID and CNB_GROUP_ID (or -uid and -gid) to the uid/gid of the build image user',
+      `failed to ${action}: refusing to run as root; buildpacks run as the build user: set CNB_USER_ID and CNB_GROUP_ID to the uid/gid of the build image user`,
     );
   }
 }

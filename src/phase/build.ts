@@ -105,7 +105,7 @@ function withBuildpack(bom: readonly BomEntry[], el: GroupElement): object[] {
  */
 export async function build(opts: BuildOptions, log: Logger): Promise<BuildResult> {
   const currentUid = process.getuid?.() ?? -1;
-  assertNotRootOrUser(opts.uid, opts.gid, currentUid);
+  assertNotRootOrUser(opts.uid, opts.gid, currentUid, 'build');
   // Only root switches users (decision 7); otherwise buildpacks run as the lifecycle's own user.
   const user =
     currentUid === 0 && opts.uid !== undefined && opts.gid !== undefined

@@ -223,7 +223,7 @@ function toElement(m: GroupMember): GroupElement {
 export async function detect(opts: DetectOptions, log: Logger): Promise<DetectResult> {
   const currentUid = process.getuid?.() ?? -1;
   // Decision 7: as root, buildpacks run as the given build user; with none given, refuse (exit 1).
-  assertNotRootOrUser(opts.uid, opts.gid, currentUid);
+  assertNotRootOrUser(opts.uid, opts.gid, currentUid, 'detect');
   const user =
     currentUid === 0 && opts.uid !== undefined && opts.gid !== undefined
       ? { uid: opts.uid, gid: opts.gid }
