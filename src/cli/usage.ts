@@ -9,11 +9,7 @@ export function usage(phase: PhaseName): string {
     if (seen.has(d) || flag !== d.flag) continue;
     seen.add(d);
     const dflt =
-      typeof d.default === 'object'
-        ? d.default.doc
-        : d.default === undefined
-          ? ''
-          : String(d.default);
+      typeof d.default === 'object' ? d.default.doc : d.default === undefined ? '' : String(d.default);
     const arg = d.kind === 'bool' ? '' : ` <${d.flag}>`;
     rows.push(
       `  -${d.flag}${arg}\n      ${d.description}${d.experimental ? ' (experimental)' : ''}` +

@@ -1,0 +1,25 @@
+/* Process selection (platform.md "launcher": deriving <cmd>, <args>, <working-dir>, <direct>). */
+#ifndef CNB_PROCESS_H
+#define CNB_PROCESS_H
+
+#include <stddef.h>
+
+#include "metadata.h"
+
+typedef struct {
+  const char *type; /* "" for a user-provided command */
+  const char *command;
+  char **args; /* NULL-terminated */
+  size_t nargs;
+  int direct;
+  const char *working_dir; /* NULL: <app> */
+  const char *buildpack_id;
+} launch_proc;
+
+/* The process type named by the last path element of argv0, or NULL when no such process exists. */
+const char *process_type_from_argv0(const metadata *md, const char *argv0);
+
+/* Builds the process to launch from the type (or NULL) and the user's arguments. Exits 82 on error. */
+void process_select(const metadata *md, const char *type, char **user_args, size_t nuser, launch_proc *out);
+
+#endif

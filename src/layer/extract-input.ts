@@ -1,0 +1,95 @@
+import { once } from 'node:events';
+import { pipeline, type Readable, Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { LifecycleError } from '../platform/index.ts';
+import { Digester, digestMismatch, parseDigest } from './verify.ts';
+
+/** The uncompressed tar of a layer stream, and its digests once it has been read to the end. */
+export interface TarInput {
+  readonly tar: Readable;
+  /** Digests and size after the stream ended; rejects when an expectation does not hold. */
+  result(): Promise<{ diffID: string; digest: string; size: number }>;
+}
+
+function hashing(d: Digester, limit?: number): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      d.update(chunk);
+      if (limit !== undefined && d.size > limit) {
+        cb(
+          new LifecycleError(
+            'ERR_SIZE_MISMATCH',
+            'failed',
+            `expected layer to be ${limit} bytes; found more`,
+          ),
+        );
+        return;
+      }
+      cb(null, chunk);
+    },
+  });
+}
+
+/** First chunk of a paused stream, put back; null for an empty stream. */
+async function peek(r: Readable): Promise<Buffer | null> {
+  for (;;) {
+    const chunk = r.read() as Buffer | null;
+    if (chunk !== null) {
+      r.unshift(chunk);
+      return chunk;
+    }
+    if (r.readableEnded) return null;
+    const ended = once(r, 'end').then(() => 'end');
+    ended.catch(() => {});
+    const state = await Promise.race([once(r, 'readable').then(() => 'readable'), ended]);
+    if (state === 'end') return null;
+  }
+}
+
+/**
+ * Hash the raw stream (digest, size), gunzip it when it is gzip (by option or magic bytes), and hash the
+ * tar (diffID). Expected values are checked in `result()` after the last byte.
+ */
+export async function tarStreamOf(
+  stream: Readable,
+  opts: {
+    readonly expectDigest?: string;
+    readonly expectSize?: number;
+    readonly expectDiffID?: string;
+    readonly compression?: 'auto' | 'gzip' | 'none';
+  },
+): Promise<TarInput> {
+  const outer = new Digester(opts.expectDigest ? parseDigest(opts.expectDigest).algorithm : 'sha256');
+  if (opts.expectDiffID) parseDigest(opts.expectDiffID);
+  const raw = pipeline(stream, hashing(outer, opts.expectSize), () => {});
+  let gzip = opts.compression === 'gzip';
+  if (opts.compression === undefined || opts.compression === 'auto') {
+    const first = await peek(raw);
+    gzip = first !== null && first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  }
+  const inner = gzip ? new Digester() : undefined;
+  const tar = inner ? pipeline(raw, createGunzip(), hashing(inner), () => {}) : raw;
+  return {
+    tar,
+    async result() {
+      await finished(tar);
+      const digest = outer.digest();
+      const diffID = inner ? inner.digest() : digest;
+      if (opts.expectSize !== undefined && outer.size !== opts.expectSize) {
+        throw new LifecycleError(
+          'ERR_SIZE_MISMATCH',
+          'failed',
+          `expected layer to be ${opts.expectSize} bytes; found ${outer.size}`,
+        );
+      }
+      if (opts.expectDigest !== undefined && digest !== opts.expectDigest) {
+        throw digestMismatch('layer', opts.expectDigest, digest);
+      }
+      if (opts.expectDiffID !== undefined && diffID !== opts.expectDiffID) {
+        throw digestMismatch('layer contents', opts.expectDiffID, diffID);
+      }
+      return { diffID, digest, size: outer.size };
+    },
+  };
+}

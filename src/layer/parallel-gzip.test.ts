@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createCipheriv, createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { ParallelGzip } from './parallel-gzip.ts';
+import type { LayerEntry } from './walk.ts';
+import { writeLayer } from './write.ts';
+
+/** 3 MiB + 123 bytes: random and repetitive parts, so blocks both compress and reference their dictionary. */
+function sample(): Buffer {
+  const random = createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), Buffer.alloc(16)).update(
+    Buffer.alloc(1 << 20),
+  );
+  const text = Buffer.from('lorem ipsum dolor sit amet '.repeat(80_000)).subarray(0, (2 << 20) + 123);
+  return Buffer.concat([text.subarray(0, 1 << 20), random, text.subarray(1 << 20)]);
+}
+
+async function gzipWith(data: Buffer, opts: ConstructorParameters<typeof ParallelGzip>[0]): Promise<Buffer> {
+  const chunks = [];
+  for (let i = 0; i < data.length; i += 100_000) chunks.push(data.subarray(i, i + 100_000));
+  return buffer(Readable.from(chunks).pipe(new ParallelGzip(opts)));
+}
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+describe('ParallelGzip', () => {
+  const data = sample();
+
+  it('produces one valid gzip member that gunzip and the system gzip accept', async () => {
+    const gz = await gzipWith(data, { level: 1, blockSize: 256 << 10, threads: 2 });
+    assert.deepEqual(gunzipSync(gz), data);
+    assert.deepEqual([...gz.subarray(0, 10)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
+    const r = spawnSync('gzip', ['-dc'], { input: gz, maxBuffer: 1 << 24 });
+    assert.equal(r.status, 0, r.stderr?.toString());
+    assert.deepEqual(r.stdout, data);
+  });
+
+  it('is deterministic for a block size whatever the thread count or input chunking', async () => {
+    const a = await gzipWith(data, { level: 1, blockSize: 256 << 10, threads: 1 });
+    const b = await gzipWith(data, { level: 1, blockSize: 256 << 10, threads: 4 });
+    const c = await buffer(
+      Readable.from([data]).pipe(new ParallelGzip({ level: 1, blockSize: 256 << 10, threads: 3 })),
+    );
+    assert.deepEqual(a, b);
+    assert.deepEqual(a, c);
+    const other = await gzipWith(data, { level: 1, blockSize: 1 << 20, threads: 4 });
+    assert.notDeepEqual(a, other);
+    assert.deepEqual(gunzipSync(other), data);
+  });
+
+  it('uses the previous block as dictionary (repetitive data compresses across blocks)', async () => {
+    const text = Buffer.from('abcdefgh'.repeat(1 << 17));
+    const gz = await gzipWith(text, { level: 6, blockSize: 64 << 10 });
+    assert.ok(gz.length < 2000, `expected a tiny output, got ${gz.length}`);
+    assert.deepEqual(gunzipSync(gz), text);
+  });
+
+  it('handles empty input, level 0 and rejects tiny blocks', async () => {
+    assert.deepEqual(gunzipSync(await gzipWith(Buffer.alloc(0), { level: 1 })), Buffer.alloc(0));
+    assert.deepEqual(gunzipSync(await gzipWith(data, { level: 0, blockSize: 1 << 20 })), data);
+    assert.throws(() => new ParallelGzip({ level: 1, blockSize: 1000 }), /block size/);
+  });
+
+  it('is the layer compressor when writeLayer is asked for it, with the same diffID', async () => {
+    const entries: LayerEntry[] = [{ name: 'big', type: 'file', mode: 0o644, uid: 0, gid: 0, content: data }];
+    const single = await writeLayer(entries, '/dev/null');
+    const out = new PassThrough();
+    const gz = buffer(out);
+    const p1 = await writeLayer(entries, out, { parallel: { threads: 1 } });
+    const p2 = await writeLayer(entries, '/dev/null', { parallel: { threads: 2 } });
+    assert.equal(p1.diffID, single.diffID);
+    assert.deepEqual(p1, p2);
+    const blob = await gz;
+    assert.equal(p1.digest, sha(blob));
+    assert.equal(p1.diffID, sha(gunzipSync(blob)));
+  });
+});
