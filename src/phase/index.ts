@@ -8,3 +8,4 @@ export * from './analyze.ts';
 export * from './run-image.ts';
 export * from './restore.ts';
 export * from './rebase.ts';
+export * from './create.ts';

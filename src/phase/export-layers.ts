@@ -1,0 +1,172 @@
+import { Writable } from 'node:stream';
+import type { Layer } from '../image/index.ts';
+import {
+  type LayerEntry,
+  type LayerSource,
+  layerFromDir,
+  parentsFromDisk,
+  writeLayer,
+} from '../layer/index.ts';
+import { LifecycleError, messageOf } from '../platform/index.ts';
+
+/**
+ * Making the exporter's layers (LIFECYCLE-BEHAVIOUR.md §6 "Layer tar contents", "Buildpack layer reuse
+ * rules"; DESIGN.md "Performance design"). Every layer is a deterministic tar streamed once through
+ * sha256 → gzip → sha256 into a temp blob. When the previous image holds a candidate for the layer, the
+ * diffID is computed first from a tar-only pass (no compression, nothing written): if it matches, the
+ * previous image's layer is used as it is, so nothing is compressed, downloaded or uploaded.
+ */
+
+/** Where a layer's bytes come from: a factory, as an entry iterable can only be read once. */
+export type SourceFactory = () => LayerSource | Promise<LayerSource>;
+
+/** One layer to make. */
+export interface LayerSpec {
+  /** Id used in logs and temp file names (`<bp>:<layer>`, `buildpacksio/lifecycle:launcher`, …). */
+  readonly id: string;
+  readonly source: SourceFactory;
+  /** diffID this layer had in the previous image (from its lifecycle metadata), if any. */
+  readonly previousSha?: string | readonly string[];
+  /** Also write the uncompressed tar here in the same pass (the cache's copy). */
+  readonly tarSink?: string;
+}
+
+/** A made layer. */
+export interface MadeLayer {
+  readonly layer: Layer;
+  readonly diffID: string;
+  /** True when the previous image's layer is used (no bytes were compressed or will be uploaded). */
+  readonly reused: boolean;
+}
+
+/** Options of {@link layerMaker}. */
+export interface LayerMakerOptions {
+  /** Temp directory for layer blobs (removed by the caller). */
+  readonly tmpDir: string;
+  /** The previous image's layers by diffID (reuse candidates). */
+  readonly previous: ReadonlyMap<string, Layer>;
+  /** Compress with the pigz-style block compressor on this many threads (deterministic bytes). */
+  readonly threads?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Makes layers with reuse; identical ids share one result (LIFECYCLE-BEHAVIOUR.md §6). */
+export interface LayerMaker {
+  make(spec: LayerSpec): Promise<MadeLayer>;
+  /** The layer made (or being made) under `id`, if any: lets the cache share the image's layers. */
+  peek(id: string): Promise<MadeLayer> | undefined;
+}
+
+const discard = (): Writable =>
+  new Writable({
+    highWaterMark: 4 << 20,
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
+
+function fileName(id: string, n: number): string {
+  return `${n}-${id.replace(/[^A-Za-z0-9._-]/g, '_')}.tgz`;
+}
+
+/** A {@link LayerMaker} writing blobs under `opts.tmpDir`. */
+export function layerMaker(opts: LayerMakerOptions): LayerMaker {
+  const inflight = new Map<string, Promise<MadeLayer>>();
+  let n = 0;
+  const wopts = {
+    gzipLevel: 1,
+    parallel: opts.threads === undefined ? {} : { threads: opts.threads },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+  const make = async (spec: LayerSpec): Promise<MadeLayer> => {
+    const shas = spec.previousSha === undefined ? [] : [spec.previousSha].flat();
+    const candidates = shas.filter((s) => opts.previous.has(s));
+    try {
+      if (candidates.length > 0) {
+        const d = await writeLayer(await spec.source(), discard(), {
+          compression: 'none',
+          ...(spec.tarSink ? { tarSink: spec.tarSink } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        const prev = candidates.includes(d.diffID) ? opts.previous.get(d.diffID) : undefined;
+        if (prev) return { layer: prev, diffID: d.diffID, reused: true };
+        const layer = await layerFromDir(
+          await spec.source(),
+          `${opts.tmpDir}/${fileName(spec.id, n++)}`,
+          wopts,
+        );
+        return { layer, diffID: layer.diffID, reused: false };
+      }
+      const layer = await layerFromDir(await spec.source(), `${opts.tmpDir}/${fileName(spec.id, n++)}`, {
+        ...wopts,
+        ...(spec.tarSink ? { tarSink: spec.tarSink } : {}),
+      });
+      return { layer, diffID: layer.diffID, reused: false };
+    } catch (e) {
+      throw new LifecycleError(
+        'ERR_EXPORT_LAYER',
+        'export',
+        `failed to create layer '${spec.id}': ${messageOf(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+  };
+  return {
+    peek: (id) => inflight.get(id),
+    make(spec) {
+      let p = inflight.get(spec.id);
+      if (p === undefined) {
+        p = make(spec);
+        inflight.set(spec.id, p);
+      }
+      return p;
+    },
+  };
+}
+
+/**
+ * A directory layer as the reference writes it: the parent directories of `dir` with their real owner and
+ * mode, then `dir` and everything below it owned by `uid:gid`, all named by absolute path.
+ */
+export function dirLayerSource(dir: string, uid: number, gid: number): SourceFactory {
+  return async () => ({ dir, prefix: dir, uid, gid, parents: await parentsFromDisk(dir) });
+}
+
+const rootDir = (name: string): LayerEntry => ({ name, type: 'dir', mode: 0o755, uid: 0, gid: 0 });
+
+/** `/cnb/lifecycle/launcher` (0755, root) with its parents (LIFECYCLE-BEHAVIOUR.md §6 "Launcher layer"). */
+export function launcherLayerSource(launcher: string, size: number): SourceFactory {
+  return () => [
+    rootDir('/cnb'),
+    rootDir('/cnb/lifecycle'),
+    {
+      name: '/cnb/lifecycle/launcher',
+      type: 'file',
+      mode: 0o755,
+      uid: 0,
+      gid: 0,
+      size,
+      content: { path: launcher },
+    },
+  ];
+}
+
+/** `/cnb/process/<type>` → `/cnb/lifecycle/launcher` symlinks, types in the given order. */
+export function processTypesLayerSource(types: readonly string[]): SourceFactory {
+  return () => [
+    rootDir('/cnb'),
+    rootDir('/cnb/process'),
+    ...types.map(
+      (t): LayerEntry => ({
+        name: `/cnb/process/${t}`,
+        type: 'symlink',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        linkname: '/cnb/lifecycle/launcher',
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,95 @@
+import { type Report, writeReport } from '../files/index.ts';
+import type { Image } from '../image/index.ts';
+import { LifecycleError, type Logger, messageOf } from '../platform/index.ts';
+import type { ImageStore, StoreWriteResult } from './image-store.ts';
+
+/**
+ * Saving the app image under every name and writing report.toml (platform.md "exporter": "SHALL write the
+ * same app image to each `<image>` tag", "report.toml"; LIFECYCLE-BEHAVIOUR.md §6 "Save and report").
+ */
+
+/** What {@link saveImage} did. */
+export interface SaveResult {
+  readonly report: Report;
+  /** The written image's identifier (registry `<repo>@<digest>`, daemon ID, layout `<path>@<digest>`). */
+  readonly identifier: string;
+}
+
+function shortId(w: StoreWriteResult): string {
+  return (w.imageId ?? w.digest ?? '').replace(/^sha256:/, '').slice(0, 12);
+}
+
+/**
+ * Writes `img` to `names` (the first is the output image, the rest extra tags) and returns the report.
+ * The daemon gets one load with every tag; registry and layout are written name by name, so that one bad
+ * name is listed as `<name> - <cause>` while the others are saved. Any failure fails the export (62) with
+ * `failed to write image to the following tags: [...]` after the summary is logged.
+ */
+export async function saveImage(
+  store: ImageStore,
+  names: readonly string[],
+  img: Image,
+  reuseFrom: readonly string[],
+  log: Logger,
+): Promise<SaveResult> {
+  const saved: string[] = [];
+  const failed: { name: string; cause: string }[] = [];
+  let result: StoreWriteResult | undefined;
+  const shown = (n: string) => (store.kind === 'layout' ? store.locate(n) : n);
+  log.info(`Saving ${shown(names[0] ?? '')}...`);
+  if (store.kind === 'daemon') {
+    try {
+      result = await store.write(names, img, { reuseFrom });
+      saved.push(...names);
+    } catch (e) {
+      for (const n of names) failed.push({ name: n, cause: messageOf(e) });
+    }
+  } else {
+    for (const n of names) {
+      try {
+        const w = await store.write([n], img);
+        result ??= w;
+        saved.push(n);
+      } catch (e) {
+        failed.push({ name: n, cause: messageOf(e) });
+      }
+    }
+  }
+  log.info(`*** Images (${result ? shortId(result) : img.digest.slice(7, 19)}):`);
+  for (const n of names) {
+    const f = failed.find((x) => x.name === n);
+    log.info(`      ${shown(n)}${f ? ` - ${f.cause}` : ''}`);
+  }
+  if (failed.length > 0 || result === undefined) {
+    throw new LifecycleError(
+      'ERR_EXPORT_SAVE',
+      'export',
+      `failed to write image to the following tags: [${failed.map((f) => `${f.name}: ${f.cause}`).join(', ')}]`,
+    );
+  }
+  const report: Report = {
+    image: {
+      tags: saved,
+      ...(result.digest ? { digest: result.digest } : {}),
+      ...(result.imageId ? { imageId: result.imageId } : {}),
+      ...(result.manifestSize ? { manifestSize: result.manifestSize } : {}),
+    },
+  };
+  return { report, identifier: result.identifier };
+}
+
+/** Writes report.toml (`-report`, default `<layers>/report.toml`). */
+export async function writeExportReport(path: string, report: Report): Promise<void> {
+  try {
+    await writeReport(path, report);
+  } catch (e) {
+    throw new LifecycleError(
+      'ERR_EXPORT_REPORT',
+      'export',
+      `failed to write report ${path}: ${messageOf(e)}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}

@@ -1,0 +1,274 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Cache, openCache } from '../cache/index.ts';
+import {
+  type Analyzed,
+  type LifecycleMetadata,
+  lifecycleMetadataFromToml,
+  type Report,
+  readAnalyzed,
+  readBuildMetadata,
+  readGroup,
+  readProjectMetadata,
+  readRun,
+} from '../files/index.ts';
+import { type Image, type Layer, mutate } from '../image/index.ts';
+import {
+  type ApiVersion,
+  apiString,
+  checkBuildpackApi,
+  isLifecycleError,
+  LifecycleError,
+  type Logger,
+  messageOf,
+} from '../platform/index.ts';
+import { exportCache } from './export-cache.ts';
+import {
+  configChanges,
+  createdTime,
+  entrypoint,
+  type LauncherInfo,
+  runImageForLabel,
+} from './export-config.ts';
+import { checkOneRegistry, checkProcessTypes, readable, readImage } from './export-inputs.ts';
+import { openLaunchCache } from './export-launch-cache.ts';
+import { layerMaker } from './export-layers.ts';
+import { planLayers } from './export-plan.ts';
+import { saveImage, writeExportReport } from './export-report.ts';
+import { copyLifecycleSboms } from './export-sbom.ts';
+import { imageStore } from './image-store.ts';
+import { ensureOwnerAndDrop } from './privileges.ts';
+
+/** Inputs of the exporter (platform.md "exporter" Inputs); every path absolute. */
+export interface ExportOptions {
+  /** The output image first, then extra tags. */
+  readonly images: readonly string[];
+  readonly analyzed: string;
+  readonly group: string;
+  readonly layers: string;
+  readonly app: string;
+  readonly launcher: string;
+  /** `-launcher-sbom` (default `/cnb/lifecycle`). */
+  readonly launcherSbom: string;
+  readonly projectMetadata: string;
+  readonly report: string;
+  readonly run: string;
+  readonly processType?: string;
+  readonly cacheDir?: string;
+  readonly cacheImage?: string;
+  /** Daemon only: a directory cache of the image's layers (reused layers are read from it, not the daemon). */
+  readonly launchCache?: string;
+  readonly daemon: boolean;
+  readonly layout: boolean;
+  readonly layoutDir?: string;
+  /** Export the image and the cache concurrently. */
+  readonly parallel: boolean;
+  /** Owner of the files of generated layers (CNB_USER_ID/CNB_GROUP_ID; unset = 0, as the reference). */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** The lifecycle's environment: SOURCE_DATE_EPOCH, registry auth, DOCKER_HOST, CNB_INSECURE_REGISTRIES. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly platformApi: ApiVersion;
+  readonly insecureRegistries?: readonly string[];
+  /** Recorded in `io.buildpacks.build.metadata` `launcher`. */
+  readonly launcherInfo?: LauncherInfo;
+  /** When running as root: hand the layers/cache dirs to uid:gid and drop to that user (the CLI sets it). */
+  readonly dropPrivileges?: boolean;
+  /** Temp dir for layer blobs (default: the OS temp dir). */
+  readonly tmpDir?: string;
+  /** Compression threads per layer (default: available parallelism). */
+  readonly threads?: number;
+}
+
+/** What the exporter did. */
+export interface ExportResult {
+  readonly report: Report;
+  /** The image written (identical under every tag). */
+  readonly image: Image;
+  /** Registry `<repo>@<digest>`, daemon image ID, or layout `<path>@<digest>`. */
+  readonly identifier: string;
+  /** Layers made from local files and layers reused from the previous image. */
+  readonly layers: { readonly added: number; readonly reused: number };
+}
+
+const exportError = (msg: string, cause?: unknown) =>
+  new LifecycleError('ERR_EXPORT', 'export', msg, cause === undefined ? undefined : { cause });
+
+/** Anything but input errors (3) and API errors (11, 12) fails the export with 62 (LIFECYCLE-BEHAVIOUR.md §6). */
+function asExportError(e: unknown): unknown {
+  if (isLifecycleError(e) && [2, 3, 11, 12, 62].includes(e.exitCode)) return e;
+  if (e instanceof Error && e.name === 'AbortError') return e;
+  return exportError(`failed to export: ${messageOf(e)}`, e);
+}
+
+/** The base image with every history entry stamped with the creation time (as the reference does). */
+function normalizedBase(base: Image, created: string): Image {
+  const history = base.config.history;
+  if (history === undefined) return base;
+  return { ...base, config: { ...base.config, history: history.map((h) => ({ ...h, created })) } };
+}
+
+async function openCacheFor(o: ExportOptions, log: Logger): Promise<Cache | undefined> {
+  if (o.cacheImage === undefined && o.cacheDir === undefined) return undefined;
+  try {
+    if (o.cacheImage)
+      return await openCache({
+        image: o.cacheImage,
+        env: o.env,
+        insecureRegistries: o.insecureRegistries ?? [],
+      });
+    return await openCache({ dir: o.cacheDir! });
+  } catch (e) {
+    log.warn(`Failed to export cache: ${messageOf(e)}`);
+    return undefined;
+  }
+}
+
+/**
+ * The exporter (platform.md "exporter"; buildpack.md "Phase #6: Export"; LIFECYCLE-BEHAVIOUR.md §6):
+ * builds the app image on the run image from analyzed.toml — buildpack launch layers (new, changed, or
+ * reused from the previous image), the launch SBOM layer, app slice layers, the launcher, the config and
+ * the process types — with its labels, env, working dir and entrypoint; saves it under every name;
+ * writes report.toml; then the cache. Exit codes: 3 bad inputs, 12 buildpack API, 62 anything else.
+ */
+export async function exportImage(o: ExportOptions, log: Logger): Promise<ExportResult> {
+  if (o.images.length === 0)
+    throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'at least one image argument is required');
+  if (!o.daemon && !o.layout) checkOneRegistry(o.images);
+  const group = await readGroup(o.group);
+  for (const el of group.group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
+  const analyzed: Analyzed = (await readAnalyzed(o.analyzed)) ?? {};
+  const runRef = analyzed.runImage?.reference ?? '';
+  if (runRef === '')
+    throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'run image not found in analyzed metadata');
+  if (analyzed.runImage?.extend)
+    throw exportError(
+      'the run image is extended by image extensions (analyzed.toml run-image.extend = true), which this exporter does not support yet; build without run image extensions',
+    );
+  const store = imageStore({
+    daemon: o.daemon,
+    layout: o.layout,
+    ...(o.layoutDir === undefined ? {} : { layoutDir: o.layoutDir }),
+    env: o.env,
+    insecureRegistries: o.insecureRegistries ?? [],
+    log,
+  });
+  const uid = o.uid ?? 0;
+  const gid = o.gid ?? 0;
+  let tmp: string | undefined;
+  try {
+    if (o.dropPrivileges) {
+      await store.primeCredentials([...o.images, ...(o.cacheImage ? [o.cacheImage] : [])]);
+      await ensureOwnerAndDrop({ uid, gid, dirs: [o.layers, o.cacheDir, o.launchCache] }, log);
+    }
+    const meta = await readBuildMetadata(join(o.layers, 'config', 'metadata.toml'));
+    checkProcessTypes(meta, log);
+    const ep = entrypoint(meta, o.processType, log);
+    const project = await readProjectMetadata(o.projectMetadata);
+    const run = await readRun(o.run);
+    await copyLifecycleSboms(o.launcherSbom, o.layers, o.platformApi, log);
+    tmp = await mkdtemp(join(o.tmpDir ?? tmpdir(), 'cnb-export-'));
+
+    const runImage = await readImage(store, runRef, 'run image');
+    const prevRef = analyzed.previousImage?.reference ?? '';
+    let previous: Image | undefined;
+    if (prevRef !== '') {
+      previous = await store.read(readable(store, prevRef));
+      if (previous) log.info(`Reusing layers from image '${prevRef}'`);
+    }
+    const previousMeta: LifecycleMetadata = previous ? lifecycleMetadataFromToml(analyzed.metadata) : {};
+    const previousLayers = new Map<string, Layer>();
+    for (const l of previous?.layers ?? []) previousLayers.set(l.diffID, l);
+    const maker = layerMaker({
+      tmpDir: tmp,
+      previous: previousLayers,
+      ...(o.threads === undefined ? {} : { threads: o.threads }),
+    });
+    const created = createdTime(o.env['SOURCE_DATE_EPOCH'], log);
+
+    const cacheTmp = tmp;
+    const doCache = async () => {
+      const cache = await openCacheFor(o, log);
+      if (cache === undefined) return;
+      try {
+        await exportCache(
+          { cache, group: group.group, layers: o.layers, uid, gid, maker, tmpDir: cacheTmp },
+          log,
+        );
+      } catch (e) {
+        log.warn(`Failed to export cache: ${messageOf(e)}`);
+      }
+    };
+    const doImage = async () => {
+      const plan = await planLayers(
+        {
+          group: group.group,
+          meta,
+          layers: o.layers,
+          app: o.app,
+          launcher: o.launcher,
+          uid,
+          gid,
+          previous: previousMeta,
+          previousLayers,
+          maker,
+          concurrency: 2,
+        },
+        log,
+      );
+      const diffIDs = runImage.config.rootfs.diff_ids;
+      const label = runImageForLabel(run, analyzed.runImage?.image);
+      const lifecycle: LifecycleMetadata = {
+        ...plan.metadata,
+        runImage: {
+          topLayer: diffIDs[diffIDs.length - 1] ?? '',
+          reference: store.identifier(readable(store, runRef), runImage),
+          ...label,
+        },
+        stack: {
+          runImage: { image: label.image ?? '', ...(label.mirrors ? { mirrors: label.mirrors } : {}) },
+        },
+      };
+      const config = configChanges(
+        {
+          base: runImage.config,
+          layers: o.layers,
+          app: o.app,
+          platformApi: apiString(o.platformApi),
+          meta,
+          lifecycle,
+          project,
+          launcher: o.launcherInfo ?? { version: '', repository: '', commit: '' },
+          entrypoint: ep,
+        },
+        log,
+      );
+      const launchCache = o.daemon && o.launchCache ? await openLaunchCache(o.launchCache, log) : undefined;
+      const layers = launchCache ? await launchCache.substitute(plan.layers) : plan.layers;
+      const image = mutate(normalizedBase(runImage, created), {
+        addLayers: layers.map((l) => ({ layer: l.layer, history: l.history })),
+        config,
+        created,
+      });
+      const reuseFrom = [readable(store, runRef), ...(prevRef ? [readable(store, prevRef)] : [])];
+      const saved = await saveImage(store, o.images, image, reuseFrom, log);
+      await writeExportReport(o.report, saved.report);
+      await launchCache?.save(layers);
+      return { report: saved.report, image, identifier: saved.identifier, layers: plan.counts };
+    };
+    if (o.parallel) {
+      const [image, cache] = await Promise.allSettled([doImage(), doCache()]);
+      if (cache.status === 'rejected') log.warn(`Failed to export cache: ${messageOf(cache.reason)}`);
+      if (image.status === 'rejected') throw image.reason;
+      return image.value;
+    }
+    const result = await doImage();
+    await doCache();
+    return result;
+  } catch (e) {
+    throw asExportError(e);
+  } finally {
+    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+  }
+}
