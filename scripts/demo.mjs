@@ -1,77 +1,200 @@
-// The README's first command: builds the example app (examples/) with the lifecycle's phases exactly
-// as a platform runs them, then starts its processes with the launcher. Needs no server.
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The README's first command: builds the example app (examples/) into an OCI image with the lifecycle's
+// `creator`, exactly as a platform would, on an OCI layout under ./out (no registry or daemon needed),
+// twice: the second build reuses the cache and the unchanged layers. Then it starts the image's
+// processes: in Docker when an engine is reachable, else with the launcher on this machine.
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'dist', 'lifecycle');
-const work = join(root, 'out', 'demo');
-const dirs = {
-  app: join(work, 'workspace'),
-  layers: join(work, 'layers'),
-  platform: join(work, 'platform'),
-  buildpacks: join(root, 'examples', 'buildpacks'),
-  order: join(root, 'examples', 'order.toml'),
-};
+const out = join(root, 'out');
+const layoutDir = join(out, 'layout');
+const work = join(out, 'demo');
+const APP = 'demo/app:latest';
+const RUN = 'demo/run:latest';
 
-if (!existsSync(join(bin, 'detector'))) {
+if (!existsSync(join(bin, 'creator'))) {
   console.error(`${bin} is missing: run 'npm run build' first`);
   process.exit(1);
 }
-rmSync(work, { recursive: true, force: true });
-cpSync(join(root, 'examples', 'app'), dirs.app, { recursive: true });
-mkdirSync(dirs.layers, { recursive: true });
-mkdirSync(join(dirs.platform, 'env'), { recursive: true });
-writeFileSync(join(dirs.platform, 'env', 'DEMO_USER_ENV'), 'from-the-platform');
+const lib = await import(join(root, 'dist', 'lib', 'index.js'));
+const { image, layer, layoutPathFor } = lib;
 
+rmSync(out, { recursive: true, force: true });
+mkdirSync(join(work, 'cache'), { recursive: true });
+
+// 1. A run image made here: a shell (static busybox when installed, else this machine's /bin/sh with
+//    the shared libraries it needs) — enough for the example app, whose processes are POSIX sh.
+function runRootfs(dir) {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'etc'), { recursive: true });
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  writeFileSync(
+    join(dir, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\ncnb:x:1000:1000:cnb:/home/cnb:/bin/sh\n',
+  );
+  writeFileSync(join(dir, 'etc', 'os-release'), 'ID=demo\nVERSION_ID="1"\n');
+  if (existsSync('/bin/busybox')) {
+    copyFileSync('/bin/busybox', join(dir, 'bin', 'busybox'));
+    for (const a of ['sh', 'cat', 'env', 'ls', 'echo', 'pwd', 'id'])
+      symlinkSync('busybox', join(dir, 'bin', a));
+    return 'static busybox';
+  }
+  const sh = realpathSync('/bin/sh');
+  copyFileSync(sh, join(dir, 'bin', 'sh'));
+  for (const line of execFileSync('ldd', [sh], { encoding: 'utf8' }).split('\n')) {
+    const lib = /(\/\S+) \(0x/.exec(line)?.[1];
+    if (!lib) continue;
+    mkdirSync(join(dir, dirname(lib)), { recursive: true });
+    copyFileSync(realpathSync(lib), join(dir, lib));
+  }
+  return `this machine's ${sh} and its libraries`;
+}
+const rootfs = join(work, 'run-rootfs');
+const shell = runRootfs(rootfs);
+const rootLayer = await layer.layerFromDir(
+  { dir: rootfs, prefix: '', uid: 0, gid: 0 },
+  join(work, 'run-layer.tgz'),
+);
+const runImage = image.mutate(image.emptyImage({ os: 'linux', architecture: 'amd64' }), {
+  addLayers: [{ layer: rootLayer, history: { created_by: `demo run image: ${shell}` } }],
+  config: {
+    env: { PATH: '/bin' },
+    labels: {
+      'io.buildpacks.base.id': 'demo-run',
+      'io.buildpacks.base.distro.name': 'demo',
+      'io.buildpacks.base.distro.version': '1',
+    },
+  },
+});
+await image.layout.write(layoutPathFor(layoutDir, RUN), runImage);
+console.log(`Run image ${RUN} (${shell}) written to ${layoutPathFor(layoutDir, RUN)}`);
+
+// 2. Two builds with `creator`, as a platform runs it.
 const uid = process.getuid?.() ?? 0;
 const gid = process.getgid?.() ?? 0;
 const env = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   CNB_PLATFORM_API: '0.12',
-  // As root the lifecycle refuses to run buildpacks unless told which user to run them as.
+  CNB_EXPERIMENTAL_MODE: 'silent', // OCI layout export is experimental in Platform API 0.12
   CNB_USER_ID: String(uid),
   CNB_GROUP_ID: String(gid),
 };
-
-function phase(name, args) {
-  console.log(`\n$ ${name} ${args.join(' ')}`);
-  const r = spawnSync(join(bin, name), args, { env, stdio: 'inherit' });
+// Like a platform, every build gets fresh <app> and <layers> directories at the same paths (cached layers
+// and the app layer record them).
+const app = join(work, 'workspace');
+const layers = join(work, 'layers');
+function creator(n) {
+  rmSync(app, { recursive: true, force: true });
+  rmSync(layers, { recursive: true, force: true });
+  cpSync(join(root, 'examples', 'app'), app, { recursive: true });
+  mkdirSync(layers, { recursive: true });
+  mkdirSync(join(work, 'platform', 'env'), { recursive: true });
+  writeFileSync(join(work, 'platform', 'env', 'DEMO_USER_ENV'), 'from-the-platform');
+  const args = [
+    '-layout',
+    '-layout-dir',
+    layoutDir,
+    '-run-image',
+    RUN,
+    '-app',
+    app,
+    '-layers',
+    layers,
+    '-platform',
+    join(work, 'platform'),
+    '-buildpacks',
+    join(root, 'examples', 'buildpacks'),
+    '-order',
+    join(root, 'examples', 'order.toml'),
+    '-launcher',
+    join(bin, 'launcher'),
+    '-cache-dir',
+    join(work, 'cache'),
+    '-report',
+    join(work, `report-${n}.toml`),
+    APP,
+  ];
+  console.log(`\n=== Build #${n}\n$ creator ${args.join(' ')}`);
+  const r = spawnSync(join(bin, 'creator'), args, { env, encoding: 'utf8' });
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
   if (r.status !== 0) {
-    console.error(`\n${name} failed with exit code ${r.status}`);
+    console.error(`\ncreator failed with exit code ${r.status}`);
     process.exit(r.status ?? 1);
   }
+  return { stdout: r.stdout };
 }
+creator(1);
+const second = creator(2);
 
-const common = ['-app', dirs.app, '-layers', dirs.layers, '-platform', dirs.platform, '-buildpacks', dirs.buildpacks];
-phase('detector', [...common, '-order', dirs.order]);
-phase('builder', common);
+// 3. What was built.
+const report = readFileSync(join(work, 'report-2.toml'), 'utf8');
+const digest = /digest = "([^"]+)"/.exec(report)?.[1] ?? '?';
+const count = (re) => second.stdout.split('\n').filter((l) => re.test(l)).length;
+const meta = readFileSync(join(layers, 'config', 'metadata.toml'), 'utf8');
+const processes = [...meta.matchAll(/^type = "([^"]+)"/gm)].map((m) => m[1]);
+const appPath = layoutPathFor(layoutDir, APP);
+console.log(`\n=== Built ${APP}
+  OCI layout:  ${appPath}
+  digest:      ${digest}
+  build #2:    ${count(/Reusing (cached )?layer/)} layer(s) reused, ${count(/Adding (cache )?layer/)} added
+  processes:   ${processes.join(', ')} (default: web)`);
 
-console.log('\n=== What was built');
-console.log(`group.toml:\n${readFileSync(join(dirs.layers, 'group.toml'), 'utf8')}`);
-console.log(`config/metadata.toml (processes for the launcher):\n${readFileSync(join(dirs.layers, 'config', 'metadata.toml'), 'utf8')}`);
-
-// Launch: the launcher reads <layers>/config/metadata.toml; /cnb/process/<type> symlinks pick a process.
-const procDir = join(work, 'process');
-mkdirSync(procDir, { recursive: true });
-for (const type of ['web', 'worker']) symlinkSync(join(bin, 'launcher'), join(procDir, type));
-const launchEnv = { ...env, CNB_LAYERS_DIR: dirs.layers, CNB_APP_DIR: dirs.app };
-for (const [label, cmd, args] of [
-  // The exporter makes /cnb/process/<default type> the image's ENTRYPOINT; here the symlinks stand in.
-  ['default process (web) via a /cnb/process/web-style symlink', join(procDir, 'web'), []],
-  ['worker process with an extra argument', join(procDir, 'worker'), ['extra-arg']],
-  ['direct command after --', join(bin, 'launcher'), ['--', 'hello-runtime', '--version']],
-]) {
-  console.log(`\n=== Launching the ${label}`);
-  const r = spawnSync(cmd, args, { env: launchEnv, stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error(`launcher exited with ${r.status}`);
-    process.exit(r.status ?? 1);
+// 4. Run it: in Docker when an engine answers, else with the launcher on this machine.
+const dockerHost =
+  process.env.DOCKER_HOST ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
+let ran = false;
+if (dockerHost) {
+  try {
+    const img = await image.layout.image(appPath);
+    await image.daemon.write(APP, img, { host: dockerHost });
+    for (const args of [[], ['--entrypoint', '/cnb/process/worker', APP, 'extra-arg']]) {
+      const a =
+        args.length === 0
+          ? ['run', '--rm', '--network', 'none', APP]
+          : ['run', '--rm', '--network', 'none', ...args];
+      console.log(`\n$ docker ${a.join(' ')}`);
+      spawnSync('docker', ['-H', dockerHost, ...a], { stdio: 'inherit' });
+    }
+    ran = true;
+  } catch (e) {
+    console.log(
+      `\n(Docker engine at ${dockerHost} not usable: ${e.message}; running with the launcher here instead)`,
+    );
   }
 }
-console.log(
-  '\nDone. Exporting the result as an OCI image (analyzer/restorer/exporter/creator) is not in this version yet;\n' +
-    `the built layers are in ${dirs.layers}.`,
-);
+if (!ran) {
+  const proc = join(work, 'process');
+  mkdirSync(proc, { recursive: true });
+  for (const t of processes) symlinkSync(join(bin, 'launcher'), join(proc, t));
+  const launchEnv = {
+    PATH: process.env.PATH,
+    CNB_LAYERS_DIR: layers,
+    CNB_APP_DIR: app,
+    CNB_PLATFORM_API: '0.12',
+  };
+  for (const [label, cmd, args] of [
+    ['web (the default process)', join(proc, 'web'), []],
+    ['worker, with an extra argument', join(proc, 'worker'), ['extra-arg']],
+  ]) {
+    console.log(`\n=== ${label}, started by the launcher on this machine from the built layers`);
+    spawnSync(cmd, args, { env: launchEnv, stdio: 'inherit' });
+  }
+}
+console.log(`
+To run the image with Docker:
+  skopeo copy oci:${appPath} docker-daemon:${APP} && docker run --rm ${APP}
+  (or: docker run --rm --entrypoint /cnb/process/worker ${APP})`);

@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # The example app: prints who and where it is, what the buildpacks set up, and its arguments.
 echo "Hello from the example app!"
 echo "  runtime: $(hello-runtime --version)"

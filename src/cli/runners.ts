@@ -10,7 +10,7 @@ function notImplemented(ctx: PhaseContext): Promise<void> {
     new LifecycleError(
       'ERR_NOT_IMPLEMENTED',
       'failed',
-      `the ${ctx.phase} phase is not implemented in this version of the lifecycle; nothing was done`,
+      `the ${ctx.phase} phase is not implemented in this version of the lifecycle (image extensions are experimental and need a Dockerfile applier); nothing was done`,
     ),
   );
 }

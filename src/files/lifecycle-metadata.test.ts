@@ -13,7 +13,7 @@ const GO_LABEL = JSON.stringify({
   app: [{ sha: 'sha256:app1' }],
   config: { sha: 'sha256:cfg' },
   launcher: { sha: 'sha256:launcher' },
-  processTypes: { sha: 'sha256:pt' },
+  'process-types': { sha: 'sha256:pt' },
   buildpacks: [
     {
       key: 'acme/node',

@@ -104,7 +104,8 @@ function fromObject(o: Obj, toml: boolean): LifecycleMetadata {
     ...opt('sbom', shaRef(o['sbom'])),
     ...opt('config', shaRef(o['config'])),
     ...opt('launcher', shaRef(o['launcher'])),
-    ...opt('processTypes', shaRef(k('processTypes', 'process-types'))),
+    // JSON and TOML both use `process-types` in the reference; `processTypes` is accepted too.
+    ...opt('processTypes', shaRef(o['process-types'] ?? o['processTypes'])),
     ...(Array.isArray(bps) ? { buildpacks } : {}),
     ...(isObj(ri)
       ? {
@@ -158,7 +159,7 @@ function layersOut(m: LifecycleMetadata, toml: boolean): Obj {
   if (m.app !== undefined) out['app'] = m.app.map((a) => ({ sha: a.sha }));
   if (m.config) out['config'] = { sha: m.config.sha };
   if (m.launcher) out['launcher'] = { sha: m.launcher.sha };
-  if (m.processTypes) out[key('processTypes', 'process-types')] = { sha: m.processTypes.sha };
+  if (m.processTypes) out['process-types'] = { sha: m.processTypes.sha };
   if (m.sbom) out['sbom'] = { sha: m.sbom.sha };
   if (m.buildpacks) {
     out['buildpacks'] = m.buildpacks.map((b) => ({

@@ -76,6 +76,14 @@ export interface ImageStore {
   primeCredentials(refs: readonly string[]): Promise<void>;
 }
 
+function tagOf(ref: string): string | undefined {
+  try {
+    return parseReference(ref).tag;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Picks the store for the inputs. */
 export function imageStore(o: ImageStoreOptions): ImageStore {
   if (o.layout) {
@@ -249,7 +257,9 @@ function layoutStore(layoutDir: string): ImageStore {
     async write(refs, img) {
       let result: StoreWriteResult | undefined;
       for (const ref of refs) {
-        const w = await layout.write(locate(ref), img);
+        // index.json names the tag (org.opencontainers.image.ref.name), as the reference writes it.
+        const tag = tagOf(ref);
+        const w = await layout.write(locate(ref), img, tag === undefined ? {} : { refName: tag });
         result ??= { digest: w.digest, manifestSize: img.rawManifest.byteLength, identifier: w.identifier };
       }
       if (result === undefined) throw new Error('imageStore.write: no reference given');

@@ -206,6 +206,7 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'tag',
       'uid',
     ],
+    envOnly: ['analyzed', 'group', 'plan'],
     positional: 'one',
     header: 'CREATING',
     usage: 'creator [flags] <image>',

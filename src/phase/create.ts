@@ -1,0 +1,206 @@
+import { readGroup } from '../files/index.ts';
+import { auth, parseReference } from '../image/index.ts';
+import { type ApiVersion, LifecycleError, type Logger } from '../platform/index.ts';
+import { analyze } from './analyze.ts';
+import { build } from './build.ts';
+import { detect } from './detect.ts';
+import { type ExportResult, exportImage } from './export.ts';
+import { handOver } from './privileges.ts';
+import { restore } from './restore.ts';
+
+/**
+ * Inputs of the creator: the union of the five phases' inputs (platform.md `creator`). `analyzed`,
+ * `group` and `plan` have no flags on the creator but their env vars still apply (LIFECYCLE-BEHAVIOUR.md §0.6).
+ */
+export interface CreateOptions {
+  /** `<image>`; `tags` are treated as additional images for the exporter. */
+  readonly image: string;
+  readonly tags: readonly string[];
+  readonly previousImage?: string;
+  readonly runImage?: string;
+  readonly app: string;
+  readonly buildpacks: string;
+  readonly buildConfig: string;
+  readonly layers: string;
+  readonly order: string;
+  readonly platform: string;
+  readonly analyzed: string;
+  readonly group: string;
+  readonly plan: string;
+  readonly run: string;
+  readonly launcher: string;
+  readonly launcherSbom: string;
+  readonly projectMetadata: string;
+  readonly report: string;
+  readonly processType?: string;
+  readonly cacheDir?: string;
+  readonly cacheImage?: string;
+  readonly launchCache?: string;
+  readonly daemon: boolean;
+  readonly layout: boolean;
+  readonly layoutDir?: string;
+  readonly parallel: boolean;
+  readonly skipRestore: boolean;
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly insecureRegistries: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly platformApi: ApiVersion;
+}
+
+const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
+  (v === undefined || v === '' ? {} : { [key]: v }) as { [P in K]?: V };
+
+/**
+ * Runs analyze → detect → restore → build → export in one process (platform.md `creator`;
+ * LIFECYCLE-BEHAVIOUR.md §7), with a `===> PHASE` header before each. Exit codes are the phases' own.
+ * Running as root with a build user, it resolves registry credentials first, hands the layers and cache
+ * directories to that user and drops privileges, so buildpacks and every file written run as the user.
+ */
+export async function create(o: CreateOptions, log: Logger): Promise<ExportResult> {
+  const keychain = memo(auth.defaultKeychain(o.env));
+  for (const ref of [o.image, ...o.tags, o.previousImage, o.runImage, o.cacheImage]) {
+    if (ref === undefined || ref === '') continue;
+    try {
+      await keychain.resolve(parseReference(ref).registry);
+    } catch {
+      // Invalid references are reported by the analyzer with its exit code.
+    }
+  }
+  const user = await handOver({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir, o.launchCache] }, log);
+  user.drop();
+  const common = { env: o.env, platformApi: o.platformApi };
+  const ids = { ...opt('uid', o.uid), ...opt('gid', o.gid) };
+
+  log.phase('ANALYZING');
+  await analyze(
+    {
+      ...common,
+      ...ids,
+      image: o.image,
+      tags: o.tags,
+      run: o.run,
+      layers: o.layers,
+      analyzed: o.analyzed,
+      daemon: o.daemon,
+      layout: o.layout,
+      skipLayers: o.skipRestore,
+      insecureRegistries: o.insecureRegistries,
+      keychain,
+      manageUser: false,
+      ...opt('previousImage', o.previousImage),
+      ...opt('runImage', o.runImage),
+      ...opt('cacheImage', o.cacheImage),
+      ...opt('layoutDir', o.layoutDir),
+      ...opt('launchCache', o.launchCache),
+    },
+    log,
+  );
+
+  log.phase('DETECTING');
+  await detect(
+    {
+      ...common,
+      ...ids,
+      app: o.app,
+      buildpacks: o.buildpacks,
+      buildConfig: o.buildConfig,
+      group: o.group,
+      layers: o.layers,
+      order: o.order,
+      plan: o.plan,
+      platform: o.platform,
+      analyzed: o.analyzed,
+      run: o.run,
+    },
+    log,
+  );
+  const group = await readGroup(o.group);
+  if (group.groupExtensions.length > 0)
+    throw new LifecycleError(
+      'ERR_CREATOR_EXTENSIONS',
+      'detect',
+      'detected order contains extensions which is not supported by the creator; run the phases separately to use image extensions',
+    );
+
+  log.phase('RESTORING');
+  await restore(
+    {
+      ...common,
+      ...ids,
+      layers: o.layers,
+      group: o.group,
+      analyzed: o.analyzed,
+      skipLayers: o.skipRestore,
+      daemon: o.daemon,
+      layout: o.layout,
+      insecureRegistries: o.insecureRegistries,
+      dropPrivileges: false,
+      ...opt('cacheDir', o.cacheDir),
+      ...opt('cacheImage', o.cacheImage),
+      ...opt('layoutDir', o.layoutDir),
+    },
+    log,
+  );
+
+  log.phase('BUILDING');
+  await build(
+    {
+      ...common,
+      ...ids,
+      app: o.app,
+      buildpacks: o.buildpacks,
+      buildConfig: o.buildConfig,
+      group: o.group,
+      layers: o.layers,
+      plan: o.plan,
+      platform: o.platform,
+      analyzed: o.analyzed,
+    },
+    log,
+  );
+
+  log.phase('EXPORTING');
+  return exportImage(
+    {
+      ...common,
+      ...ids,
+      images: [o.image, ...o.tags],
+      analyzed: o.analyzed,
+      group: o.group,
+      layers: o.layers,
+      app: o.app,
+      launcher: o.launcher,
+      launcherSbom: o.launcherSbom,
+      projectMetadata: o.projectMetadata,
+      report: o.report,
+      run: o.run,
+      daemon: o.daemon,
+      layout: o.layout,
+      parallel: o.parallel,
+      insecureRegistries: o.insecureRegistries,
+      dropPrivileges: false,
+      ...opt('processType', o.processType),
+      ...opt('cacheDir', o.cacheDir),
+      ...opt('cacheImage', o.cacheImage),
+      ...opt('launchCache', o.launchCache),
+      ...opt('layoutDir', o.layoutDir),
+    },
+    log,
+  );
+}
+
+/** A keychain that resolves each registry once, so credentials read before dropping privileges stay usable. */
+function memo(k: auth.Keychain): auth.Keychain {
+  const seen = new Map<string, Promise<auth.Credential>>();
+  return {
+    resolve(registry) {
+      let c = seen.get(registry);
+      if (c === undefined) {
+        c = k.resolve(registry);
+        seen.set(registry, c);
+      }
+      return c;
+    },
+  };
+}
