@@ -34,6 +34,9 @@ function hashing(d: Digester, limit?: number): Transform {
 /** First chunk of a paused stream, put back; null for an empty stream. */
 async function peek(r: Readable): Promise<Buffer | null> {
   for (;;) {
+    // A stream that failed (or closed) before we looked will emit nothing more: don't wait for it.
+    if (r.errored) throw r.errored;
+    if (r.destroyed) return null;
     const chunk = r.read() as Buffer | null;
     if (chunk !== null) {
       r.unshift(chunk);
