@@ -58,7 +58,7 @@ const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
  * directories to that user and drops privileges, so buildpacks and every file written run as the user.
  */
 export async function create(o: CreateOptions, log: Logger): Promise<ExportResult> {
-  const keychain = memo(auth.defaultKeychain(o.env));
+  const keychain = auth.memoKeychain(auth.defaultKeychain(o.env));
   for (const ref of [o.image, ...o.tags, o.previousImage, o.runImage, o.cacheImage]) {
     if (ref === undefined || ref === '') continue;
     try {
@@ -136,6 +136,7 @@ export async function create(o: CreateOptions, log: Logger): Promise<ExportResul
       layout: o.layout,
       insecureRegistries: o.insecureRegistries,
       dropPrivileges: false,
+      keychain,
       ...opt('cacheDir', o.cacheDir),
       ...opt('cacheImage', o.cacheImage),
       ...opt('layoutDir', o.layoutDir),
@@ -180,6 +181,7 @@ export async function create(o: CreateOptions, log: Logger): Promise<ExportResul
       parallel: o.parallel,
       insecureRegistries: o.insecureRegistries,
       dropPrivileges: false,
+      keychain,
       ...opt('processType', o.processType),
       ...opt('cacheDir', o.cacheDir),
       ...opt('cacheImage', o.cacheImage),
@@ -188,19 +190,4 @@ export async function create(o: CreateOptions, log: Logger): Promise<ExportResul
     },
     log,
   );
-}
-
-/** A keychain that resolves each registry once, so credentials read before dropping privileges stay usable. */
-function memo(k: auth.Keychain): auth.Keychain {
-  const seen = new Map<string, Promise<auth.Credential>>();
-  return {
-    resolve(registry) {
-      let c = seen.get(registry);
-      if (c === undefined) {
-        c = k.resolve(registry);
-        seen.set(registry, c);
-      }
-      return c;
-    },
-  };
 }

@@ -13,7 +13,7 @@ import {
   readProjectMetadata,
   readRun,
 } from '../files/index.ts';
-import { type Image, type Layer, mutate } from '../image/index.ts';
+import { auth, type Image, type Layer, mutate } from '../image/index.ts';
 import {
   type ApiVersion,
   apiString,
@@ -75,6 +75,8 @@ export interface ExportOptions {
   readonly launcherInfo?: LauncherInfo;
   /** When running as root: hand the layers/cache dirs to uid:gid and drop to that user (the CLI sets it). */
   readonly dropPrivileges?: boolean;
+  /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
+  readonly keychain?: auth.Keychain;
   /** Temp dir for layer blobs (default: the OS temp dir). */
   readonly tmpDir?: string;
   /** Compression threads per layer (default: available parallelism). */
@@ -109,13 +111,18 @@ function normalizedBase(base: Image, created: string): Image {
   return { ...base, config: { ...base.config, history: history.map((h) => ({ ...h, created })) } };
 }
 
-async function openCacheFor(o: ExportOptions, log: Logger): Promise<Cache | undefined> {
+async function openCacheFor(
+  o: ExportOptions,
+  keychain: auth.Keychain,
+  log: Logger,
+): Promise<Cache | undefined> {
   if (o.cacheImage === undefined && o.cacheDir === undefined) return undefined;
   try {
     if (o.cacheImage)
       return await openCache({
         image: o.cacheImage,
         env: o.env,
+        keychain,
         insecureRegistries: o.insecureRegistries ?? [],
       });
     return await openCache({ dir: o.cacheDir! });
@@ -146,7 +153,9 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     throw exportError(
       'the run image is extended by image extensions (analyzed.toml run-image.extend = true), which this exporter does not support yet; build without run image extensions',
     );
+  const keychain = auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env));
   const store = imageStore({
+    keychain,
     daemon: o.daemon,
     layout: o.layout,
     ...(o.layoutDir === undefined ? {} : { layoutDir: o.layoutDir }),
@@ -189,7 +198,7 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
 
     const cacheTmp = tmp;
     const doCache = async () => {
-      const cache = await openCacheFor(o, log);
+      const cache = await openCacheFor(o, keychain, log);
       if (cache === undefined) return;
       try {
         await exportCache(

@@ -107,7 +107,7 @@ function missing(e: unknown): boolean {
 }
 
 function registryStore(o: ImageStoreOptions): ImageStore {
-  const keychain = o.keychain ?? auth.defaultKeychain(o.env);
+  const keychain = auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env));
   const opts: remote.RemoteOptions = {
     env: o.env,
     keychain,

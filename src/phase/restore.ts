@@ -62,21 +62,8 @@ export interface RestoreOptions {
    * (LIFECYCLE-BEHAVIOUR.md §0.8). The CLI sets it; a library caller that already dropped leaves it unset.
    */
   readonly dropPrivileges?: boolean;
-}
-
-/** A keychain that resolves each registry once (so credentials read before dropping privileges stay usable). */
-function memoKeychain(k: auth.Keychain): auth.Keychain {
-  const seen = new Map<string, Promise<auth.Credential>>();
-  return {
-    resolve(registry) {
-      let c = seen.get(registry);
-      if (c === undefined) {
-        c = k.resolve(registry);
-        seen.set(registry, c);
-      }
-      return c;
-    },
-  };
+  /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
+  readonly keychain?: auth.Keychain;
 }
 
 /** Reads analyzed.toml; a missing or unusable file is a warning and no data (LIFECYCLE-BEHAVIOUR.md §3). */
@@ -216,7 +203,7 @@ export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
       'failed',
       `-build-image ${o.buildImage}: extending the build image (experimental, needs kaniko) is not supported by this lifecycle; remove -build-image / CNB_BUILD_IMAGE`,
     );
-  const keychain = memoKeychain(auth.defaultKeychain(o.env));
+  const keychain = auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env));
   if (o.cacheImage) await keychain.resolve(parseReference(o.cacheImage).registry);
   if (o.dropPrivileges)
     await ensureOwnerAndDrop({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir] }, log);

@@ -7,6 +7,7 @@ export * from './cred-helper.ts';
 export * from './credential.ts';
 export * from './docker-config.ts';
 export * from './env-keychain.ts';
+export * from './memo.ts';
 
 /**
  * The lifecycle's keychain (platform.md "Registry Authentication", same order as the reference):
