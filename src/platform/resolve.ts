@@ -87,6 +87,9 @@ export function resolveInputs(
   }
   out['logLevel'] = validLogLevel(String(out['logLevel']));
   out['images'] = [...parsed.positionals];
+  // Absent optional inputs are absent keys (an empty value, e.g. `-cache-dir=`, means unset, as in Go).
+  for (const d of INPUTS)
+    if (out[d.key] === undefined || (out[d.key] === '' && d.default === undefined)) delete out[d.key];
   const inputs = out as unknown as PhaseInputs;
   if (parsed.version) return { inputs, help: false, version: true, experimental: [], unconsumed: [] };
   if (!parsed.help) checkPositionals(phase, inputs.images);
