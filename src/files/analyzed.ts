@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { LifecycleError } from '../platform/errors.ts';
-import { optBool, optString, optTable, parseToml, type TomlTable, writeToml } from './toml.ts';
+import { optBool, optString, optTable, readToml, type TomlTable, writeToml } from './toml.ts';
 
 /** OS distribution of an image (platform.md "Target Data"). */
 export interface OsDistro {
@@ -105,22 +103,8 @@ export function parseAnalyzed(t: TomlTable, file: string): Analyzed {
  * found at path` and continues with empty data); unreadable or invalid content is an error.
  */
 export async function readAnalyzed(file: string): Promise<Analyzed | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new LifecycleError(
-      'ERR_FILE_READ',
-      'failed',
-      `${file}: cannot read analyzed metadata (${code ?? String(e)})`,
-      {
-        cause: e,
-      },
-    );
-  }
-  return parseAnalyzed(parseToml(text, file), file);
+  const t = await readToml(file, { optional: true, what: 'analyzed metadata' });
+  return t === undefined ? undefined : parseAnalyzed(t, file);
 }
 
 function targetToToml(t: TargetMetadata): TomlTable {

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { LifecycleError } from '../platform/errors.ts';
-import { fieldError, optTable, optTableArray, parseToml, reqString, type TomlTable } from './toml.ts';
+import { fieldError, optTable, optTableArray, readToml, reqString, type TomlTable } from './toml.ts';
 
 /**
  * A deprecated Bill-of-Materials entry (`[[bom]]` in launch.toml or build.toml, buildpack.md
@@ -53,16 +52,8 @@ export function parseBuildToml(t: TomlTable, file: string): BuildToml {
 
 /** Reads build.toml; a missing file means nothing unmet and no BOM. */
 export async function readBuildToml(file: string): Promise<BuildToml> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { unmet: [], bom: [] };
-    throw new LifecycleError('ERR_FILE_READ', 'failed', `${file}: cannot read build.toml (${String(e)})`, {
-      cause: e,
-    });
-  }
-  return parseBuildToml(parseToml(text, file), file);
+  const t = await readToml(file, { optional: true, what: 'build.toml' });
+  return t === undefined ? { unmet: [], bom: [] } : parseBuildToml(t, file);
 }
 
 /**

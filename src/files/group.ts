@@ -1,14 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { LifecycleError } from '../platform/errors.ts';
-import {
-  optBool,
-  optString,
-  optTableArray,
-  parseToml,
-  reqString,
-  type TomlTable,
-  writeToml,
-} from './toml.ts';
+import { optBool, optString, optTableArray, readToml, reqString, type TomlTable, writeToml } from './toml.ts';
 
 /**
  * One element of a detected group (platform.md "group.toml"): a buildpack or an image extension.
@@ -59,19 +49,8 @@ export function parseGroup(t: TomlTable, file: string): Group {
 
 /** Reads group.toml. A missing file is an error (`failed to read group file`), exit 1. */
 export async function readGroup(file: string): Promise<Group> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LifecycleError(
-      code === 'ENOENT' ? 'ERR_FILE_MISSING' : 'ERR_FILE_READ',
-      'failed',
-      `failed to read group file ${file}: ${code === 'ENOENT' ? 'no such file; run the detector first or pass -group' : (code ?? String(e))}`,
-      { cause: e },
-    );
-  }
-  return parseGroup(parseToml(text, file), file);
+  const t = await readToml(file, { what: 'group file', hint: 'run the detector first or pass -group' });
+  return parseGroup(t, file);
 }
 
 function elementToToml(e: GroupElement): TomlTable {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { type ApiVersion, buildpackFeatures } from '../platform/api.ts';
 import { LifecycleError } from '../platform/errors.ts';
 import { type BomEntry, parseBom } from './build-toml.ts';
@@ -8,7 +7,7 @@ import {
   optString,
   optStringArray,
   optTableArray,
-  parseToml,
+  readToml,
   reqString,
   type TomlTable,
 } from './toml.ts';
@@ -169,14 +168,6 @@ export async function readLaunchToml(
   bpApi: ApiVersion,
   warn: (m: string) => void = () => {},
 ): Promise<LaunchToml | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new LifecycleError('ERR_FILE_READ', 'failed', `${file}: cannot read launch.toml (${String(e)})`, {
-      cause: e,
-    });
-  }
-  return parseLaunchToml(parseToml(text, file), file, bpApi, warn);
+  const t = await readToml(file, { optional: true, what: 'launch.toml' });
+  return t === undefined ? undefined : parseLaunchToml(t, file, bpApi, warn);
 }

@@ -1,11 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { LifecycleError } from '../platform/errors.ts';
 import {
   fieldError,
   optBool,
   optTable,
   optTableArray,
-  parseToml,
+  readToml,
   reqString,
   type TomlTable,
   toToml,
@@ -78,19 +76,8 @@ export function parseRequire(r: TomlTable, file: string, path: string): PlanRequ
 
 /** Reads plan.toml; a missing file is an error (`failed to read plan file`), exit 1. */
 export async function readPlan(file: string): Promise<Plan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LifecycleError(
-      code === 'ENOENT' ? 'ERR_FILE_MISSING' : 'ERR_FILE_READ',
-      'failed',
-      `failed to read plan file ${file}: ${code === 'ENOENT' ? 'no such file; run the detector first or pass -plan' : (code ?? String(e))}`,
-      { cause: e },
-    );
-  }
-  return parsePlan(parseToml(text, file), file);
+  const t = await readToml(file, { what: 'plan file', hint: 'run the detector first or pass -plan' });
+  return parsePlan(t, file);
 }
 
 /**

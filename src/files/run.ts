@@ -1,11 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { LifecycleError } from '../platform/errors.ts';
 import {
   fieldError,
   optString,
   optStringArray,
   optTableArray,
-  parseToml,
+  readToml,
   type TomlTable,
   writeToml,
 } from './toml.ts';
@@ -37,22 +35,8 @@ export function parseRun(t: TomlTable, file: string): RunFile {
 
 /** Reads run.toml; a missing file is `undefined` (the reference logs it and uses empty data). */
 export async function readRun(file: string): Promise<RunFile | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new LifecycleError(
-      'ERR_FILE_READ',
-      'failed',
-      `${file}: cannot read run metadata (${code ?? String(e)})`,
-      {
-        cause: e,
-      },
-    );
-  }
-  return parseRun(parseToml(text, file), file);
+  const t = await readToml(file, { optional: true, what: 'run metadata' });
+  return t === undefined ? undefined : parseRun(t, file);
 }
 
 /** Writes run.toml atomically. */

@@ -28,20 +28,42 @@ export function parseToml(text: string, file: string): TomlTable {
   }
 }
 
-/** Reads and parses a TOML file; a missing file is `undefined` when `optional`, else an error. */
-export async function readToml(file: string, opts: { optional: true }): Promise<TomlTable | undefined>;
-export async function readToml(file: string, opts?: { optional?: false }): Promise<TomlTable>;
-export async function readToml(file: string, opts?: { optional?: boolean }): Promise<TomlTable | undefined> {
+/** How {@link readToml} names and treats a file. */
+export interface ReadTomlOptions {
+  /** A missing file is `undefined` instead of an error. */
+  readonly optional?: boolean;
+  /** What the file is, for messages (e.g. `group file`); default `file`. */
+  readonly what?: string;
+  /** What to do when a required file is missing (e.g. `run the detector first or pass -group`). */
+  readonly hint?: string;
+}
+
+/**
+ * Reads and parses a TOML file. A missing file is `undefined` when `optional`, else an error naming the
+ * file (`failed to read <what> <file>: no such file; <hint>`); syntax errors carry line and column.
+ */
+export async function readToml(
+  file: string,
+  opts: ReadTomlOptions & { optional: true },
+): Promise<TomlTable | undefined>;
+export async function readToml(
+  file: string,
+  opts?: ReadTomlOptions & { optional?: false },
+): Promise<TomlTable>;
+export async function readToml(file: string, opts: ReadTomlOptions = {}): Promise<TomlTable | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && opts?.optional) return undefined;
+    if (code === 'ENOENT' && opts.optional) return undefined;
+    const what = opts.what ?? 'file';
     throw new LifecycleError(
       code === 'ENOENT' ? 'ERR_FILE_MISSING' : 'ERR_FILE_READ',
       'failed',
-      code === 'ENOENT' ? `${file}: file not found` : `${file}: cannot read file (${code ?? String(e)})`,
+      code === 'ENOENT'
+        ? `failed to read ${what} ${file}: no such file${opts.hint ? `; ${opts.hint}` : ''}`
+        : `failed to read ${what} ${file}: ${code ?? String(e)}`,
       { cause: e },
     );
   }
