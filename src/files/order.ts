@@ -60,7 +60,10 @@ export function parseOrderFile(t: TomlTable, file: string): OrderFile {
 
 /** Reads order.toml; a missing file is an error naming the path (exit 1, like the reference). */
 export async function readOrder(file: string): Promise<OrderFile> {
-  return parseOrderFile(await readToml(file), file);
+  return parseOrderFile(
+    await readToml(file, { what: 'order file', hint: 'pass -order, or put order.toml in <layers> or /cnb' }),
+    file,
+  );
 }
 
 /** True when an order file lists image extensions (experimental; platform.md "Experimental Features"). */

@@ -87,7 +87,7 @@ describe('detector: errors', () => {
     assert.equal(error?.exitCode, 1);
     assert.match(
       error?.message ?? '',
-      /failed to initialize detector: reading order: .*custom\/order\.toml: file not found/,
+      /failed to initialize detector: reading order: failed to read order file .*custom\/order\.toml: no such file; pass -order/,
     );
   });
 
