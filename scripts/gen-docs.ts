@@ -2,7 +2,14 @@
 // can never drift from the code. `npm run docs` rewrites them; test/cli/docs.test.ts checks they are current.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INPUTS, type InputDef, PHASE_DEFS, PHASES, type PhaseName, phaseInputs } from '../src/platform/index.ts';
+import {
+  INPUTS,
+  type InputDef,
+  PHASE_DEFS,
+  PHASES,
+  type PhaseName,
+  phaseInputs,
+} from '../src/platform/index.ts';
 
 const EXIT_CODES: Record<PhaseName, [string, string][]> = {
   analyzer: [['30-39', 'Analysis-specific lifecycle errors']],
