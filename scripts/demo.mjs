@@ -2,7 +2,7 @@
 // `creator`, exactly as a platform would, on an OCI layout under ./out (no registry or daemon needed),
 // twice: the second build reuses the cache and the unchanged layers. Then it starts the image's
 // processes: in Docker when an engine is reachable, else with the launcher on this machine.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -14,7 +14,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'dist', 'lifecycle');
@@ -29,56 +29,14 @@ if (!existsSync(join(bin, 'creator'))) {
   process.exit(1);
 }
 const lib = await import(join(root, 'dist', 'lib', 'index.js'));
-const { image, layer, layoutPathFor } = lib;
+const { writeRunImage } = await import('./lib/run-image.mjs');
+const { image, layoutPathFor } = lib;
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(work, 'cache'), { recursive: true });
 
-// 1. A run image made here: a shell (static busybox when installed, else this machine's /bin/sh with
-//    the shared libraries it needs) — enough for the example app, whose processes are POSIX sh.
-function runRootfs(dir) {
-  mkdirSync(join(dir, 'bin'), { recursive: true });
-  mkdirSync(join(dir, 'etc'), { recursive: true });
-  mkdirSync(join(dir, 'tmp'), { recursive: true });
-  writeFileSync(
-    join(dir, 'etc', 'passwd'),
-    'root:x:0:0:root:/root:/bin/sh\ncnb:x:1000:1000:cnb:/home/cnb:/bin/sh\n',
-  );
-  writeFileSync(join(dir, 'etc', 'os-release'), 'ID=demo\nVERSION_ID="1"\n');
-  if (existsSync('/bin/busybox')) {
-    copyFileSync('/bin/busybox', join(dir, 'bin', 'busybox'));
-    for (const a of ['sh', 'cat', 'env', 'ls', 'echo', 'pwd', 'id'])
-      symlinkSync('busybox', join(dir, 'bin', a));
-    return 'static busybox';
-  }
-  const sh = realpathSync('/bin/sh');
-  copyFileSync(sh, join(dir, 'bin', 'sh'));
-  for (const line of execFileSync('ldd', [sh], { encoding: 'utf8' }).split('\n')) {
-    const lib = /(\/\S+) \(0x/.exec(line)?.[1];
-    if (!lib) continue;
-    mkdirSync(join(dir, dirname(lib)), { recursive: true });
-    copyFileSync(realpathSync(lib), join(dir, lib));
-  }
-  return `this machine's ${sh} and its libraries`;
-}
-const rootfs = join(work, 'run-rootfs');
-const shell = runRootfs(rootfs);
-const rootLayer = await layer.layerFromDir(
-  { dir: rootfs, prefix: '', uid: 0, gid: 0 },
-  join(work, 'run-layer.tgz'),
-);
-const runImage = image.mutate(image.emptyImage({ os: 'linux', architecture: 'amd64' }), {
-  addLayers: [{ layer: rootLayer, history: { created_by: `demo run image: ${shell}` } }],
-  config: {
-    env: { PATH: '/bin' },
-    labels: {
-      'io.buildpacks.base.id': 'demo-run',
-      'io.buildpacks.base.distro.name': 'demo',
-      'io.buildpacks.base.distro.version': '1',
-    },
-  },
-});
-await image.layout.write(layoutPathFor(layoutDir, RUN), runImage);
+// 1. A run image made here (see scripts/lib/run-image.mjs), in the OCI layout.
+const shell = await writeRunImage(lib, layoutDir, RUN, join(work, 'run-image'));
 console.log(`Run image ${RUN} (${shell}) written to ${layoutPathFor(layoutDir, RUN)}`);
 
 // 2. Two builds with `creator`, as a platform runs it.
