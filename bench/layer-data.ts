@@ -61,8 +61,8 @@ export async function makeBenchTree(
       large++;
     }
     size = Math.min(size, Math.max(1, totalBytes - bytes));
-    // Alternate random and text, separately for the large files, so the bytes are about half each.
-    const isRandom = size === 64 << 20 ? large % 2 === 1 : files % 2 === 0;
+    // Alternate random and text by whole size cycles (and separately for the large files): about half each.
+    const isRandom = size === 64 << 20 ? large % 2 === 1 : Math.floor(files / pattern.length) % 2 === 0;
     const data = isRandom ? random(size) : text(size);
     await writeFile(join(dir, `f${files}.${isRandom ? 'bin' : 'txt'}`), data);
     bytes += size;

@@ -23,6 +23,23 @@ describe('extractLayer input detection (compression: auto)', () => {
     }
   });
 
+  it('rejects, instead of hanging, when the source is destroyed while it is awaited', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'extract-input-'));
+    try {
+      const src = new PassThrough();
+      setTimeout(() => src.destroy(), 20);
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('extractLayer hung on a destroyed stream')), 5000).unref(),
+      );
+      await assert.rejects(
+        Promise.race([extractLayer(src, dir), timeout]),
+        /premature close|Premature close/i,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('treats an empty source as an empty (invalid) layer, not a hang', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'extract-input-'));
     try {

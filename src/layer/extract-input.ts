@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -43,10 +42,16 @@ async function peek(r: Readable): Promise<Buffer | null> {
       return chunk;
     }
     if (r.readableEnded) return null;
-    const ended = once(r, 'end').then(() => 'end');
-    ended.catch(() => {});
-    const state = await Promise.race([once(r, 'readable').then(() => 'readable'), ended]);
-    if (state === 'end') return null;
+    // Wait for data, the end, an error or a close (a destroy without error emits only 'close').
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        r.off('readable', ok).off('end', ok).off('close', ok).off('error', done);
+        if (err) reject(err);
+        else resolve();
+      };
+      const ok = () => done();
+      r.once('readable', ok).once('end', ok).once('close', ok).once('error', done);
+    });
   }
 }
 

@@ -113,7 +113,16 @@ describe('extractLayer', () => {
     const r = await extractLayer(Readable.from([bytes]), t, { stripPrefix: '/layers/bp/l' });
     assert.equal(r.entries, 2);
     assert.equal(readFileSync(join(t, 'a'), 'utf8'), 'a');
-    assert.equal(statSync(t).mode & 0o777, 0o755, 'an existing target keeps its mode');
+    assert.equal(
+      statSync(t).mode & 0o777,
+      0o750,
+      'a target created by the extraction gets the mode of its entry',
+    );
+    const again = await extractLayer(Readable.from([tar(dir('/layers/bp/l', 0o700))]), t, {
+      stripPrefix: '/layers/bp/l',
+    });
+    assert.equal(again.entries, 1);
+    assert.equal(statSync(t).mode & 0o777, 0o750, 'an existing target keeps its mode');
     await assert.rejects(
       extractLayer(Readable.from([tar(file('/layers/other/a', 'a'))]), target(), {
         stripPrefix: '/layers/bp/l',

@@ -78,9 +78,9 @@ interface DirAttrs {
  * LifecycleError naming the entry: `..` components, paths outside `stripPrefix`, symlinks whose relative
  * target climbs above the archive root, hard links to anything but a file extracted earlier from the same
  * archive, device files and FIFOs, and writes through a symlink or non-directory already in the target.
- * Restores modes (umask-independent), mtimes, and owners when `chown`. Directories that already exist are
- * left as they are. On a digest mismatch the error comes after the entries were written: callers discard
- * the target.
+ * Restores modes (umask-independent), mtimes, and owners when `chown`. Directories that existed before the
+ * extraction are left as they are (as the reference does). On a digest mismatch the error comes after the
+ * entries were written: callers discard the target.
  */
 export async function extractLayer(
   stream: Readable,
@@ -95,6 +95,9 @@ export async function extractLayer(
   const files = new Set<string>();
   const dirs: DirAttrs[] = [];
   let count = 0;
+  /** Directories this extraction created: a later entry for one of them sets its mode, owner and mtime. */
+  const created = new Set<string>();
+  if ((await lstatOrUndefined(root)) === undefined) created.add(root);
   await mkdir(root, { recursive: true });
 
   const ensureParents = async (name: string, rel: readonly string[]): Promise<void> => {
@@ -103,8 +106,10 @@ export async function extractLayer(
       p = join(p, part);
       if (safeDirs.has(p)) continue;
       const st = await lstatOrUndefined(p);
-      if (st === undefined) await mkdir(p, { mode: 0o755 });
-      else if (!st.isDirectory()) {
+      if (st === undefined) {
+        await mkdir(p, { mode: 0o755 });
+        created.add(p);
+      } else if (!st.isDirectory()) {
         throw refuse(name, `'${p}' is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}`);
       }
       safeDirs.add(p);
@@ -136,6 +141,7 @@ export async function extractLayer(
         const st = await lstatOrUndefined(p);
         if (st?.isDirectory()) {
           safeDirs.add(p);
+          if (created.delete(p)) dirs.push({ path: p, header: h });
           break;
         }
         if (st) await rm(p, { force: true });

@@ -106,10 +106,11 @@ export async function* tarChunks(
       }
       const entry = withSize(r.value);
       const c = entry.content;
-      if (entry.type === 'file' && typeof c === 'object' && 'path' in c && (entry.size ?? 0) <= SMALL_FILE) {
+      const size = entry.size ?? 0;
+      if (entry.type === 'file' && typeof c === 'object' && 'path' in c && size > 0 && size <= SMALL_FILE) {
         const data = readFile(c.path);
         data.catch(() => {}); // awaited in order below
-        aheadBytes += entry.size ?? 0;
+        aheadBytes += size;
         queue.push({ entry, data });
       } else {
         queue.push({ entry });
