@@ -9,7 +9,8 @@ import { readAnalyzed } from '../files/index.ts';
 import { emptyImage, type Image, layout, mutate } from '../image/index.ts';
 import { layerFromDir } from '../layer/index.ts';
 import { memoryLogger, parseApi } from '../platform/index.ts';
-import { analyze, restoreSbomLayer, validateAnalyzeReferences } from './analyze.ts';
+import { analyze, validateAnalyzeReferences } from './analyze.ts';
+import { restoreSbomLayer } from './analyze-sbom.ts';
 
 describe('validateAnalyzeReferences (platform.md `analyzer` Inputs; LIFECYCLE-BEHAVIOUR.md §0.9)', () => {
   const ok: [string, Parameters<typeof validateAnalyzeReferences>[0]][] = [
