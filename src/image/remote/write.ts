@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { LifecycleError } from '../../platform/index.ts';
 import { type Reference, toReference } from '../reference.ts';
@@ -61,6 +62,10 @@ function linked(opts: ResolvedOptions): {
   done: () => void;
 } {
   const ac = new AbortController();
+  // Every in-flight request of the bounded-parallel push listens on this signal (Node's http client
+  // drops its listener only when the request closes): more than Node's default 10 is expected, not a
+  // leak, and the warning must not reach the platform's output.
+  setMaxListeners(Math.max(10, 4 * opts.concurrency), ac.signal);
   const onAbort = () => ac.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
