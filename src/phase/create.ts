@@ -5,7 +5,7 @@ import { analyze } from './analyze.ts';
 import { build } from './build.ts';
 import { detect } from './detect.ts';
 import { type ExportResult, exportImage } from './export.ts';
-import { handOver } from './privileges.ts';
+import { handBack, handOver } from './privileges.ts';
 import { restore } from './restore.ts';
 
 /**
@@ -68,7 +68,25 @@ export async function create(o: CreateOptions, log: Logger): Promise<ExportResul
     }
   }
   const user = await handOver({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir, o.launchCache] }, log);
-  user.drop();
+  // The Docker socket usually admits root only: with -daemon the creator keeps its privileges (buildpacks
+  // still run as the build user, the detector and builder see to that) and hands everything over at the end.
+  if (!o.daemon) user.drop();
+  const owned = [o.layers, o.cacheDir, o.launchCache, o.report, o.analyzed, o.group, o.plan];
+  // Files written with root's privileges go to the build user before buildpacks run and at the end.
+  const settle = () => (o.daemon ? handBack(user, owned, log) : Promise.resolve());
+  try {
+    return await phases(o, keychain, settle, log);
+  } finally {
+    await settle();
+  }
+}
+
+async function phases(
+  o: CreateOptions,
+  keychain: auth.Keychain,
+  settle: () => Promise<void>,
+  log: Logger,
+): Promise<ExportResult> {
   const common = { env: o.env, platformApi: o.platformApi };
   const ids = { ...opt('uid', o.uid), ...opt('gid', o.gid) };
 
@@ -97,6 +115,7 @@ export async function create(o: CreateOptions, log: Logger): Promise<ExportResul
     log,
   );
 
+  await settle();
   log.phase('DETECTING');
   await detect(
     {
@@ -144,6 +163,7 @@ export async function create(o: CreateOptions, log: Logger): Promise<ExportResul
     log,
   );
 
+  await settle();
   log.phase('BUILDING');
   await build(
     {

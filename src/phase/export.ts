@@ -38,7 +38,7 @@ import { planLayers } from './export-plan.ts';
 import { saveImage, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
 import { imageStore } from './image-store.ts';
-import { ensureOwnerAndDrop } from './privileges.ts';
+import { type BuildUser, handBack, handOver } from './privileges.ts';
 
 /** Inputs of the exporter (platform.md "exporter" Inputs); every path absolute. */
 export interface ExportOptions {
@@ -166,10 +166,14 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
   const uid = o.uid ?? 0;
   const gid = o.gid ?? 0;
   let tmp: string | undefined;
+  let user: BuildUser | undefined;
   try {
     if (o.dropPrivileges) {
       await store.primeCredentials([...o.images, ...(o.cacheImage ? [o.cacheImage] : [])]);
-      await ensureOwnerAndDrop({ uid, gid, dirs: [o.layers, o.cacheDir, o.launchCache] }, log);
+      user = await handOver({ uid, gid, dirs: [o.layers, o.cacheDir, o.launchCache] }, log);
+      // The Docker socket usually admits root only (the reference keeps its connection open across the
+      // drop): with -daemon the exporter keeps its privileges and hands what it wrote over at the end.
+      if (!o.daemon) user.drop();
     }
     const meta = await readBuildMetadata(join(o.layers, 'config', 'metadata.toml'));
     checkProcessTypes(meta, log);
@@ -279,5 +283,7 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     throw asExportError(e);
   } finally {
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    if (user !== undefined && o.daemon)
+      await handBack(user, [o.report, o.cacheDir, o.launchCache, join(o.layers, 'sbom')], log);
   }
 }

@@ -165,3 +165,22 @@ export async function handOver(o: OwnershipOptions, log: Logger): Promise<BuildU
 export async function ensureOwnerAndDrop(o: OwnershipOptions, log: Logger): Promise<void> {
   (await handOver(o, log)).drop();
 }
+
+/**
+ * Hands files a phase wrote while keeping root's privileges (daemon mode) to the build user; a failure
+ * is a warning, since the phase's own result stands.
+ */
+export async function handBack(
+  user: BuildUser,
+  paths: readonly (string | undefined)[],
+  log: Logger,
+): Promise<void> {
+  for (const p of paths) {
+    if (p === undefined || p === '') continue;
+    try {
+      await user.chown(p);
+    } catch (e) {
+      log.warn(messageOf(e));
+    }
+  }
+}
