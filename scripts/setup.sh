@@ -25,5 +25,7 @@ done
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: npm 11 leaves the optional platform packages of some tools (Biome) out of
+  # the lock file and then refuses `npm ci`; install honours the lock file all the same.
+  npm install --no-audit --no-fund --loglevel=error
 fi
