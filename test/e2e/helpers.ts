@@ -166,6 +166,8 @@ export async function workspace(prefix = 'e2e-'): Promise<Workspace> {
       await mkdir(join(ws.platform, 'env'), { recursive: true });
       await mkdir(ws.cache, { recursive: true });
       await mkdir(ws.home, { recursive: true });
+      await mkdir(join(root, 'tmp'), { recursive: true });
+      await chmod(join(root, 'tmp'), 0o1777);
     },
     async platformEnv(name, value) {
       await mkdir(join(ws.platform, 'env'), { recursive: true });
@@ -173,7 +175,8 @@ export async function workspace(prefix = 'e2e-'): Promise<Workspace> {
       if (value === undefined) await rm(p, { force: true });
       else await writeFile(p, value);
     },
-    env: (extra = {}) => ({ HOME: ws.home, ...extra }),
+    // The phases' scratch files stay in the workspace, so a killed exporter leaves nothing in /tmp.
+    env: (extra = {}) => ({ HOME: ws.home, TMPDIR: join(root, 'tmp'), ...extra }),
     readToml: async (rel) => JSON.parse(JSON.stringify(parse(await readFile(join(root, rel), 'utf8')))),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
