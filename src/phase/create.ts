@@ -48,7 +48,7 @@ export interface CreateOptions {
   readonly platformApi: ApiVersion;
 }
 
-const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
+const _opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
   (v === undefined || v === '' ? {} : { [key]: v }) as { [P in K]?: V };
 
 /**
@@ -87,53 +87,13 @@ async function phases(
   settle: () => Promise<void>,
   log: Logger,
 ): Promise<ExportResult> {
-  const common = { env: o.env, platformApi: o.platformApi };
-  const ids = { ...opt('uid', o.uid), ...opt('gid', o.gid) };
-
+  // The creator's options carry the phases' input names, so each phase takes them as they are.
   log.phase('ANALYZING');
-  await analyze(
-    {
-      ...common,
-      ...ids,
-      image: o.image,
-      tags: o.tags,
-      run: o.run,
-      layers: o.layers,
-      analyzed: o.analyzed,
-      daemon: o.daemon,
-      layout: o.layout,
-      skipLayers: o.skipRestore,
-      insecureRegistries: o.insecureRegistries,
-      keychain,
-      manageUser: false,
-      ...opt('previousImage', o.previousImage),
-      ...opt('runImage', o.runImage),
-      ...opt('cacheImage', o.cacheImage),
-      ...opt('layoutDir', o.layoutDir),
-      ...opt('launchCache', o.launchCache),
-    },
-    log,
-  );
+  await analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false }, log);
 
   await settle();
   log.phase('DETECTING');
-  await detect(
-    {
-      ...common,
-      ...ids,
-      app: o.app,
-      buildpacks: o.buildpacks,
-      buildConfig: o.buildConfig,
-      group: o.group,
-      layers: o.layers,
-      order: o.order,
-      plan: o.plan,
-      platform: o.platform,
-      analyzed: o.analyzed,
-      run: o.run,
-    },
-    log,
-  );
+  await detect(o, log);
   const group = await readGroup(o.group);
   if (group.groupExtensions.length > 0)
     throw new LifecycleError(
@@ -143,71 +103,12 @@ async function phases(
     );
 
   log.phase('RESTORING');
-  await restore(
-    {
-      ...common,
-      ...ids,
-      layers: o.layers,
-      group: o.group,
-      analyzed: o.analyzed,
-      skipLayers: o.skipRestore,
-      daemon: o.daemon,
-      layout: o.layout,
-      insecureRegistries: o.insecureRegistries,
-      dropPrivileges: false,
-      keychain,
-      ...opt('cacheDir', o.cacheDir),
-      ...opt('cacheImage', o.cacheImage),
-      ...opt('layoutDir', o.layoutDir),
-    },
-    log,
-  );
+  await restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log);
 
   await settle();
   log.phase('BUILDING');
-  await build(
-    {
-      ...common,
-      ...ids,
-      app: o.app,
-      buildpacks: o.buildpacks,
-      buildConfig: o.buildConfig,
-      group: o.group,
-      layers: o.layers,
-      plan: o.plan,
-      platform: o.platform,
-      analyzed: o.analyzed,
-    },
-    log,
-  );
+  await build(o, log);
 
   log.phase('EXPORTING');
-  return exportImage(
-    {
-      ...common,
-      ...ids,
-      images: [o.image, ...o.tags],
-      analyzed: o.analyzed,
-      group: o.group,
-      layers: o.layers,
-      app: o.app,
-      launcher: o.launcher,
-      launcherSbom: o.launcherSbom,
-      projectMetadata: o.projectMetadata,
-      report: o.report,
-      run: o.run,
-      daemon: o.daemon,
-      layout: o.layout,
-      parallel: o.parallel,
-      insecureRegistries: o.insecureRegistries,
-      dropPrivileges: false,
-      keychain,
-      ...opt('processType', o.processType),
-      ...opt('cacheDir', o.cacheDir),
-      ...opt('cacheImage', o.cacheImage),
-      ...opt('launchCache', o.launchCache),
-      ...opt('layoutDir', o.layoutDir),
-    },
-    log,
-  );
+  return exportImage({ ...o, images: [o.image, ...o.tags], dropPrivileges: false, keychain }, log);
 }
