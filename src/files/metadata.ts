@@ -1,5 +1,5 @@
 import type { GroupElement } from './group.ts';
-import type { Label, Slice } from './launch.ts';
+import type { Label, LaunchProcess, Slice } from './launch.ts';
 import {
   fieldError,
   optBool,
@@ -12,17 +12,13 @@ import {
   writeToml,
 } from './toml.ts';
 
-/** A process as recorded in metadata.toml (platform.md "metadata.toml (TOML)"). */
-export interface MetadataProcess {
-  readonly type: string;
-  /** Always an array at Platform API 0.10+; a legacy string is read as a one-element array. */
-  readonly command: readonly string[];
-  readonly args: readonly string[];
-  readonly direct: boolean;
-  /** The buildpack that contributed the process (`buildpack-id`). */
+/**
+ * A process as recorded in metadata.toml (platform.md "metadata.toml (TOML)"): the launch.toml process
+ * (command always an array; a legacy string is read as a one-element array) without `default`, plus the
+ * buildpack that contributed it (`buildpack-id`).
+ */
+export interface MetadataProcess extends Omit<LaunchProcess, 'default'> {
   readonly buildpackId: string;
-  readonly workingDir?: string;
-  readonly execEnv?: readonly string[];
 }
 
 /** A buildpack or extension of the group, as recorded in metadata.toml. */
