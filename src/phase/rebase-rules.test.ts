@@ -34,6 +34,21 @@ const distro = (name: string, version: string) => ({
   'io.buildpacks.base.distro.version': version,
 });
 
+/** One test per case: no problem expected (`undefined`), or one matching the pattern. */
+function problemCases(cases: [string, ImageConfig, ImageConfig, RegExp | undefined][]): void {
+  for (const [name, app, base, want] of cases) {
+    it(name, () => {
+      const p = rebaseProblems(app, base);
+      if (want === undefined) assert.deepEqual(p, []);
+      else
+        assert.ok(
+          p.some((x) => want.test(x)),
+          p.join('; '),
+        );
+    });
+  }
+}
+
 // platform.md `rebaser`; LIFECYCLE-BEHAVIOUR.md §8: checks that -force overrides.
 describe('rebaseProblems (app Platform API ≥ 0.12: rebasable label and target data)', () => {
   const cases: [string, ImageConfig, ImageConfig, RegExp | undefined][] = [
@@ -94,17 +109,7 @@ describe('rebaseProblems (app Platform API ≥ 0.12: rebasable label and target 
       undefined,
     ],
   ];
-  for (const [name, app, base, want] of cases) {
-    it(name, () => {
-      const p = rebaseProblems(app, base);
-      if (want === undefined) assert.deepEqual(p, []);
-      else
-        assert.ok(
-          p.some((x) => want.test(x)),
-          p.join('; '),
-        );
-    });
-  }
+  problemCases(cases);
 });
 
 describe('rebaseProblems (older app images: stack id and mixins)', () => {
@@ -140,17 +145,7 @@ describe('rebaseProblems (older app images: stack id and mixins)', () => {
       undefined,
     ],
   ];
-  for (const [name, app, base, want] of cases) {
-    it(name, () => {
-      const p = rebaseProblems(app, base);
-      if (want === undefined) assert.deepEqual(p, []);
-      else
-        assert.ok(
-          p.some((x) => want.test(x)),
-          p.join('; '),
-        );
-    });
-  }
+  problemCases(cases);
 });
 
 describe('run image metadata (platform.md "Run Image Resolution")', () => {

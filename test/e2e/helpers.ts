@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,13 @@ import { parse } from 'smol-toml';
 import { type Image, remote } from '../../src/image/index.ts';
 import { baseImage } from '../layout/fixtures.ts';
 import type { Dockerd } from '../support/docker.ts';
-import { LIFECYCLE_DIR, type PhaseRun } from '../support/lifecycle.ts';
+import {
+  lifecycleSnapshot,
+  type PhaseRun,
+  removeLifecycleSnapshot,
+  type StartedPhase,
+  startPhase,
+} from '../support/lifecycle.ts';
 import type { RegistryHandle } from '../support/registry.ts';
 
 /**
@@ -25,80 +30,23 @@ const APP_SRC = join(TESTDATA, 'app');
 export const AS_ROOT = process.getuid?.() === 0;
 export const USER_ENV: Record<string, string> = AS_ROOT ? { CNB_USER_ID: '2222', CNB_GROUP_ID: '3333' } : {};
 
-let snapshot: Promise<string> | undefined;
-
-/**
- * A private copy of dist/lifecycle, taken once per process: other engineers rebuild dist/ while the
- * suite runs. Waits up to a minute for a build in progress.
- */
-export function lifecycleDir(): Promise<string> {
-  snapshot ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'e2e-lifecycle-'));
-    await chmod(dir, 0o755);
-    for (let i = 0; ; i++) {
-      try {
-        const files = await readdir(LIFECYCLE_DIR);
-        for (const f of ['lifecycle.mjs', 'launcher', 'creator', 'exporter'])
-          if (!files.includes(f)) throw new Error(`${f} is missing`);
-        await cp(LIFECYCLE_DIR, dir, { recursive: true });
-        return dir;
-      } catch (e) {
-        if (i >= 60)
-          throw new Error(`${LIFECYCLE_DIR} is incomplete: run 'npm run build' first (${String(e)})`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  })();
-  return snapshot;
-}
-
+/** The private copy of dist/lifecycle the suite runs (other suites may rebuild dist/ meanwhile). */
+export const lifecycleDir = lifecycleSnapshot;
 /** Removes the private copy (call from `after`). */
-export async function cleanupLifecycle(): Promise<void> {
-  if (snapshot !== undefined) await rm(await snapshot, { recursive: true, force: true });
-  snapshot = undefined;
-}
-
-export interface Spawned {
-  readonly child: ChildProcess;
-  readonly done: Promise<PhaseRun>;
-}
+export const cleanupLifecycle = removeLifecycleSnapshot;
 
 /**
  * Starts `<lifecycle>/<phase> args…` with CNB_PLATFORM_API=0.12, the build user, and only PATH and HOME
- * from our environment (as `test/support/lifecycle.ts` `runPhase`), killed after `timeoutMs`.
+ * from our environment, killed after `timeoutMs`.
  */
 export async function spawnPhase(
   phase: string,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
   timeoutMs = 120_000,
-): Promise<Spawned> {
-  const bin = join(await lifecycleDir(), phase);
-  const child = spawn(bin, args, {
-    env: {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      CNB_PLATFORM_API: '0.12',
-      ...USER_ENV,
-      ...env,
-    } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: timeoutMs,
-    killSignal: 'SIGKILL',
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  const done = new Promise<PhaseRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
+): Promise<StartedPhase> {
+  const dir = await lifecycleDir();
+  return startPhase(phase, args, { CNB_PLATFORM_API: '0.12', ...USER_ENV, ...env }, { dir, timeoutMs });
 }
 
 /** Runs a phase to the end. */

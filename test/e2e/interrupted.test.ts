@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { remote } from '../../src/image/index.ts';
 import { cleanupFixtures } from '../layout/fixtures.ts';
-import type { PhaseRun } from '../support/lifecycle.ts';
+import type { PhaseRun, StartedPhase as Spawned } from '../support/lifecycle.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
 import {
   BUILDPACKS,
@@ -16,7 +16,6 @@ import {
   ok,
   phase,
   pushRunImage,
-  type Spawned,
   show,
   spawnPhase,
   type Workspace,

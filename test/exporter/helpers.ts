@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +10,7 @@ import {
 } from '../../src/files/index.ts';
 import { type Image, remote } from '../../src/image/index.ts';
 import { baseImage } from '../layout/fixtures.ts';
-import { LIFECYCLE_DIR, type PhaseRun } from '../support/lifecycle.ts';
+import { lifecycleSnapshot, type PhaseRun, removeLifecycleSnapshot, runPhase } from '../support/lifecycle.ts';
 
 /**
  * Exporter fixtures: a busybox run image pushed to the test registry, and a hand-made `<layers>` dir
@@ -75,7 +74,7 @@ export async function fixture(meta: BuildMetadata = METADATA): Promise<Fixture> 
   await write('workspace/message.txt', 'message from the app\n');
   await write('workspace/src/main.txt', 'main\n');
   await write('run.toml', '');
-  await copyFile(join(await snapshotDist(), 'launcher'), join(root, 'launcher'));
+  await copyFile(join(await lifecycleSnapshot(), 'launcher'), join(root, 'launcher'));
   return {
     root,
     layers,
@@ -117,57 +116,13 @@ export async function pushRunImage(host: string, name = 'run'): Promise<{ ref: s
   return { ref: `${host}/${name}@${w.digest}`, image };
 }
 
-let snapshot: Promise<string> | undefined;
-
-/**
- * A private copy of the built exporter (`dist/lifecycle/{exporter,lifecycle.mjs,launcher}`), taken once
- * per process: other suites may rebuild dist/ while these tests run. Waits up to a minute for a build
- * in progress to finish.
- */
-function snapshotDist(): Promise<string> {
-  snapshot ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'exporter-dist-'));
-    for (let i = 0; ; i++) {
-      try {
-        for (const f of ['exporter', 'lifecycle.mjs', 'launcher'])
-          await copyFile(join(LIFECYCLE_DIR, f), join(dir, f));
-        return dir;
-      } catch (e) {
-        if (i >= 60)
-          throw new Error(`${LIFECYCLE_DIR} is incomplete: run 'npm run build' first (${String(e)})`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  })();
-  return snapshot;
-}
-
 /** Removes the private copy of dist (call from `after`). */
-export async function cleanupDist(): Promise<void> {
-  if (snapshot !== undefined) await rm(await snapshot, { recursive: true, force: true });
-  snapshot = undefined;
-}
+export const cleanupDist = removeLifecycleSnapshot;
 
-/** Runs the built exporter (a private copy of dist/lifecycle/exporter) at Platform API 0.12. */
+/** Runs the built exporter (from a private copy of dist/lifecycle) at Platform API 0.12. */
 export async function exporter(args: readonly string[], env: Record<string, string> = {}): Promise<PhaseRun> {
-  const bin = join(await snapshotDist(), 'exporter');
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], CNB_PLATFORM_API: '0.12', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 300_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  const dir = await lifecycleSnapshot();
+  return runPhase('exporter', args, { CNB_PLATFORM_API: '0.12', ...env }, { dir, timeoutMs: 300_000 });
 }
 
 /** Fails with the phase's output when it did not exit 0. */

@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** dist/lifecycle, built by `npm run build` (which `npm test` runs first). */
@@ -12,37 +14,98 @@ export interface PhaseRun {
   readonly stderr: string;
 }
 
+export interface PhaseOptions {
+  /** Inherit the whole environment instead of PATH and HOME only. */
+  readonly inherit?: boolean;
+  readonly cwd?: string;
+  /** Killed with SIGKILL after this long; default 120 s. */
+  readonly timeoutMs?: number;
+  /** Where the phase binaries are; default dist/lifecycle (see {@link lifecycleSnapshot}). */
+  readonly dir?: string;
+}
+
+/** A started phase: the child (to signal it) and its outcome. */
+export interface StartedPhase {
+  readonly child: ChildProcess;
+  readonly done: Promise<PhaseRun>;
+}
+
 /**
- * Runs a built phase binary exactly as a platform would: `dist/lifecycle/<phase> args…` with the given
+ * Starts a built phase binary exactly as a platform would: `<dir>/<phase> args…` with the given
  * environment (only PATH and HOME are inherited unless `inherit` is set).
  */
-export function runPhase(
+export function startPhase(
   phase: string,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
-  opts: { inherit?: boolean; cwd?: string; timeoutMs?: number } = {},
-): Promise<PhaseRun> {
-  const bin = join(LIFECYCLE_DIR, phase);
+  opts: PhaseOptions = {},
+): StartedPhase {
+  const bin = join(opts.dir ?? LIFECYCLE_DIR, phase);
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run 'npm run build' first`);
   const base: Record<string, string | undefined> = opts.inherit
     ? { ...process.env }
     : { PATH: process.env['PATH'], HOME: process.env['HOME'] };
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
-      env: { ...base, ...env } as NodeJS.ProcessEnv,
-      cwd: opts.cwd ?? process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs ?? 120_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
+  const child = spawn(bin, args, {
+    env: { ...base, ...env } as NodeJS.ProcessEnv,
+    cwd: opts.cwd ?? process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: opts.timeoutMs ?? 120_000,
+    killSignal: 'SIGKILL',
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+  });
+  const done = new Promise<PhaseRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, done };
+}
+
+/** Runs a built phase binary to the end (see {@link startPhase}). */
+export function runPhase(
+  phase: string,
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  opts: PhaseOptions = {},
+): Promise<PhaseRun> {
+  return startPhase(phase, args, env, opts).done;
+}
+
+let snapshot: Promise<string> | undefined;
+
+/**
+ * A private copy of dist/lifecycle, taken once per process, for suites that must not see a rebuild
+ * mid-run. Waits up to a minute for a build in progress to finish.
+ */
+export function lifecycleSnapshot(): Promise<string> {
+  snapshot ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lifecycle-copy-'));
+    await chmod(dir, 0o755);
+    for (let i = 0; ; i++) {
+      try {
+        const files = await readdir(LIFECYCLE_DIR);
+        for (const f of ['lifecycle.mjs', 'launcher', 'creator', 'exporter'])
+          if (!files.includes(f)) throw new Error(`${f} is missing`);
+        await cp(LIFECYCLE_DIR, dir, { recursive: true });
+        return dir;
+      } catch (e) {
+        if (i >= 60)
+          throw new Error(`${LIFECYCLE_DIR} is incomplete: run 'npm run build' first (${String(e)})`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  })();
+  return snapshot;
+}
+
+/** Removes the private copy (call from `after`). */
+export async function removeLifecycleSnapshot(): Promise<void> {
+  if (snapshot !== undefined) await rm(await snapshot, { recursive: true, force: true });
+  snapshot = undefined;
 }
