@@ -1,4 +1,5 @@
-import { copyFile, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractLayer } from '../layer/index.ts';
 import { isLifecycleError, type Logger, messageOf } from '../platform/index.ts';
@@ -54,6 +55,29 @@ async function removeLayer(bpDir: string, name: string): Promise<void> {
     await rm(join(bpDir, p), { recursive: true, force: true });
 }
 
+/**
+ * Runs `extract` into a fresh directory beside `<bpDir>/<name>` and renames it onto the layer when it
+ * succeeds (replacing what was there); on failure the temporary directory is removed and nothing of the
+ * layer's contents is left (D-230).
+ */
+async function extractBeside(
+  bpDir: string,
+  name: string,
+  extract: (tmp: string) => Promise<unknown>,
+): Promise<void> {
+  const target = join(bpDir, name);
+  const tmp = join(bpDir, `.${name}.restoring-${randomBytes(6).toString('hex')}`);
+  try {
+    await extract(tmp);
+    await rm(target, { recursive: true, force: true });
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    await rm(target, { recursive: true, force: true });
+    throw e;
+  }
+}
+
 /** Names of the layers in a buildpack directory: `<name>.toml` files and directories. */
 async function layerNames(bpDir: string): Promise<string[]> {
   const entries = await readdir(bpDir, { withFileTypes: true }).catch(() => []);
@@ -85,10 +109,14 @@ async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promis
  * the cached tar into `<layers>/<bp>/<layer>/` when the SHA restored in this run matches the cache's
  * (verified against the diffID while extracting; entries outside the layer directory are refused), else
  * remove the layer (`Removing "<bp>:<layer>", wrong sha` / `not in cache`). Cache damage removes the
- * layer with a warning `Skipping restore for layer …`; other failures are thrown.
+ * layer with a warning `Skipping restore for layer …`; other failures are thrown, after removing every
+ * layer (contents and `<layer>.toml`) whose data was not restored. Each layer is extracted beside its
+ * target and renamed into place, so a layer directory is either complete or absent (D-230).
  */
 export async function restoreLayerData(o: RestoreLayersOptions): Promise<void> {
   const tasks: (() => Promise<void>)[] = [];
+  const pending: { bpDir: string; name: string }[] = [];
+  const done = new Set<string>();
   for (const bp of o.buildpacks) {
     const cached = cachedBuildpack(o.cacheMetadata, bp.id).layers;
     const bpDir = join(o.layers, bp.dir);
@@ -106,20 +134,35 @@ export async function restoreLayerData(o: RestoreLayersOptions): Promise<void> {
       }
       const cache = o.cache!;
       o.log.info(`Restoring data for "${id}" from cache`);
+      pending.push({ bpDir, name });
       tasks.push(async () => {
-        const target = join(bpDir, name);
         try {
-          const tar = await cache.layer(c.sha);
-          await extractLayer(tar, target, { stripPrefix: target, compression: 'none', chown: o.chown });
+          await extractBeside(bpDir, name, (tmp) =>
+            cache.layer(c.sha).then((tar) =>
+              extractLayer(tar, tmp, {
+                stripPrefix: join(bpDir, name),
+                compression: 'none',
+                chown: o.chown,
+              }),
+            ),
+          );
         } catch (e) {
           if (!isCacheReadError(e)) throw e;
           o.log.warn(`Skipping restore for layer ${id}: ${messageOf(e)}`);
           await removeLayer(bpDir, name);
         }
+        done.add(join(bpDir, name));
       });
     }
   }
-  await runLimited(tasks, o.concurrency ?? 4);
+  try {
+    await runLimited(tasks, o.concurrency ?? 4);
+  } catch (e) {
+    // A failed restore leaves no layer half there: every layer whose data did not come back loses its
+    // metadata too, so a later builder does not take it as restored (D-230).
+    for (const l of pending) if (!done.has(join(l.bpDir, l.name))) await removeLayer(l.bpDir, l.name);
+    throw e;
+  }
 }
 
 const SBOM_FILE = /^sbom\..+json$/;

@@ -210,7 +210,13 @@ export async function extractLayer(
   };
 
   const ex = tarExtract();
-  input.tar.on('error', (e: Error) => ex.destroy(e));
+  // A failure of the source (a registry download that gave up) is reported as itself, not as the entry
+  // it interrupted: it is not damage of the layer.
+  let upstream: Error | undefined;
+  input.tar.on('error', (e: Error) => {
+    upstream ??= (stream.errored as Error | null) ?? e;
+    ex.destroy(e);
+  });
   input.tar.pipe(ex);
   try {
     for await (const entry of ex) {
@@ -218,6 +224,8 @@ export async function extractLayer(
       try {
         await handle(entry.header, entry as unknown as AsyncIterable<Buffer>);
       } catch (e) {
+        upstream ??= (stream.errored as Error | null) ?? undefined;
+        if (upstream !== undefined) throw upstream;
         if (isLifecycleError(e)) throw e;
         throw new LifecycleError(
           'ERR_LAYER_EXTRACT',
@@ -233,9 +241,11 @@ export async function extractLayer(
   } catch (e) {
     input.tar.destroy();
     ex.destroy();
-    if (isLifecycleError(e) || (e instanceof Error && e.name === 'AbortError')) throw e;
-    throw new LifecycleError('ERR_LAYER_EXTRACT', 'failed', `failed to read layer: ${messageOf(e)}`, {
-      cause: e,
+    upstream ??= (stream.errored as Error | null) ?? undefined;
+    const err = upstream !== undefined && !isLifecycleError(e) ? upstream : e;
+    if (isLifecycleError(err) || (err instanceof Error && err.name === 'AbortError')) throw err;
+    throw new LifecycleError('ERR_LAYER_EXTRACT', 'failed', `failed to read layer: ${messageOf(err)}`, {
+      cause: err,
     });
   }
   for (const d of dirs.reverse()) await attrs(d.path, d.header, false);
