@@ -5,7 +5,8 @@ import { LifecycleError } from './errors.ts';
  * `-flag value`, `-flag=value`, `--flag` (one or two dashes), boolean flags (`-daemon`,
  * `-daemon=false`; a boolean never consumes the next argument), repeatable flags (`-tag a -tag b`),
  * and positional arguments after the flags. Parsing stops at the first non-flag argument, at `--`
- * (consumed) or at a lone `-` (kept as positional), as Go does.
+ * (consumed) or at a lone `-` (kept as positional), as Go does. Empty values are kept as `''`, for
+ * every kind; the resolver treats them as not given (docs/decisions.md D-270).
  */
 export type FlagKind = 'string' | 'bool' | 'int' | 'list' | 'duration';
 
@@ -64,6 +65,7 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
       help = true;
       continue;
     }
+    if (name === 'version' && inline === '') continue; // not given (D-270)
     if (name === 'version' && (inline === undefined || parseGoBool(inline) === true)) {
       version = true;
       continue;
@@ -71,6 +73,11 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
     const spec = byName.get(name);
     if (!spec) throw invalid(`flag provided but not defined: -${name}`);
     if (spec.kind === 'bool') {
+      // An empty value (`-skip-layers=`) is kept as '' for the resolver: not given (D-270).
+      if (inline === '') {
+        values.set(name, '');
+        continue;
+      }
       const v = inline === undefined ? true : parseGoBool(inline);
       if (v === undefined) throw invalid(`invalid boolean value "${inline}" for -${name}: use true or false`);
       values.set(name, v);
@@ -81,7 +88,7 @@ export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]):
       if (i + 1 >= args.length) throw invalid(`flag needs an argument: -${name}`);
       value = args[++i]!;
     }
-    if (spec.kind === 'int' && !/^[+-]?\d+$/.test(value))
+    if (spec.kind === 'int' && value !== '' && !/^[+-]?\d+$/.test(value))
       throw invalid(`invalid value "${value}" for flag -${name}: expected an integer`);
     if (spec.kind === 'list') {
       const prev = values.get(name);

@@ -1,4 +1,5 @@
 import { LifecycleError } from './errors.ts';
+import { givenValue, listItems, mergeList, type RawFlagValue } from './given-flags.ts';
 import { type FlagSpec, parseFlags, parseGoBool } from './go-flags.ts';
 import { type DefaultContext, INPUTS, type InputDef, type PhaseInputs, validLogLevel } from './inputs.ts';
 import { checkPositionals, PHASE_DEFS, type PhaseName, phaseInputs } from './phases.ts';
@@ -18,7 +19,7 @@ function invalid(message: string): LifecycleError {
   return new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', message);
 }
 
-function convert(d: InputDef, raw: string | boolean | readonly string[], source: string): unknown {
+function convert(d: InputDef, raw: RawFlagValue, source: string): unknown {
   switch (d.kind) {
     case 'bool': {
       if (typeof raw === 'boolean') return raw;
@@ -32,12 +33,7 @@ function convert(d: InputDef, raw: string | boolean | readonly string[], source:
       return Number.parseInt(s, 10);
     }
     case 'list':
-      if (Array.isArray(raw)) return [...raw];
-      // Env form of a list: comma-separated (CNB_INSECURE_REGISTRIES).
-      return String(raw)
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x !== '');
+      return listItems(typeof raw === 'boolean' ? String(raw) : raw);
     default:
       return String(raw);
   }
@@ -63,16 +59,18 @@ export function resolveInputs(
   const given = new Map<InputDef, unknown>();
   for (const [flag, raw] of parsed.values) {
     const d = accepted.get(flag)!;
-    given.set(d, convert(d, raw, `-${flag}`));
+    const v = givenValue(raw); // an empty value is not given (D-270)
+    if (v !== undefined) given.set(d, convert(d, v, `-${flag}`));
   }
   const out: Record<string, unknown> = {};
   const acceptedDefs = new Set(accepted.values());
   // Env vars and defaults: for inputs the phase accepts only.
   const value = (d: InputDef): unknown => {
-    if (given.has(d)) return given.get(d);
     const e = d.env === undefined ? undefined : env[d.env];
-    if (e !== undefined && e !== '') return convert(d, e, d.env!);
-    return undefined;
+    const fromEnv = e !== undefined && e !== '' ? convert(d, e, d.env!) : undefined;
+    if (d.kind === 'list' && given.has(d) && fromEnv !== undefined)
+      return mergeList(fromEnv as string[], given.get(d) as string[]); // D-271
+    return given.has(d) ? given.get(d) : fromEnv;
   };
   const envOnly = new Set(PHASE_DEFS[phase].envOnly ?? []);
   for (const d of INPUTS) if (acceptedDefs.has(d) || envOnly.has(d.flag)) out[d.key] = value(d);
