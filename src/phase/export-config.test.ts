@@ -44,15 +44,18 @@ describe('exporter config', () => {
     );
   });
 
-  it('env: CNB_* and PATH=/cnb/process:<run image PATH>', () => {
+  it('env: CNB_* and PATH=/cnb/process:/cnb/lifecycle:<run image PATH> (D-80)', () => {
     const base = { config: { Env: ['PATH=/usr/bin:/bin', 'X=1'] } } as unknown as ImageConfig;
     assert.deepEqual(imageEnv(base, '/layers', '/workspace', '0.12'), {
       CNB_LAYERS_DIR: '/layers',
       CNB_APP_DIR: '/workspace',
       CNB_PLATFORM_API: '0.12',
-      PATH: '/cnb/process:/usr/bin:/bin',
+      PATH: '/cnb/process:/cnb/lifecycle:/usr/bin:/bin',
     });
-    assert.equal(imageEnv({ config: {} } as unknown as ImageConfig, '/l', '/w', '0.12').PATH, '/cnb/process');
+    assert.equal(
+      imageEnv({ config: {} } as unknown as ImageConfig, '/l', '/w', '0.12').PATH,
+      '/cnb/process:/cnb/lifecycle',
+    );
   });
 
   it('build metadata label: processes with buildpackID, buildpacks without api, launcher', () => {

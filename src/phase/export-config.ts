@@ -59,9 +59,10 @@ function basePath(config: ImageConfig): string | undefined {
 }
 
 /**
- * Env entries (platform.md "exporter"; decision 4): `CNB_LAYERS_DIR`, `CNB_APP_DIR`, `CNB_PLATFORM_API`
- * and `PATH=/cnb/process:<run image PATH>`. The reference also adds `/cnb/lifecycle` and
- * `CNB_DEPRECATION_MODE`; the spec does not, and the launcher works without them.
+ * Env entries (platform.md "exporter"; docs/decisions.md D-80): `CNB_LAYERS_DIR`, `CNB_APP_DIR`,
+ * `CNB_PLATFORM_API` and `PATH=/cnb/process:/cnb/lifecycle:<run image PATH>`, as the reference writes
+ * it, so `docker run --entrypoint launcher <image> -- <cmd>` finds the launcher; the launcher removes both
+ * directories from PATH before starting a process. With no run image PATH there is no trailing `:`.
  */
 export function imageEnv(
   base: ImageConfig,
@@ -70,11 +71,12 @@ export function imageEnv(
   platformApi: string,
 ): Record<string, string> {
   const path = basePath(base);
+  const ours = '/cnb/process:/cnb/lifecycle';
   return {
     CNB_LAYERS_DIR: layers,
     CNB_APP_DIR: app,
     CNB_PLATFORM_API: platformApi,
-    PATH: path === undefined || path === '' ? '/cnb/process' : `/cnb/process:${path}`,
+    PATH: path === undefined || path === '' ? ours : `${ours}:${path}`,
   };
 }
 

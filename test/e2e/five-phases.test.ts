@@ -141,7 +141,13 @@ describe('e2e: the five phases to a registry, then docker run; a rebuild with th
     assert.equal((await dockerRun(d, APP(), { ...hello, cmd: ['there'] })).stdout, 'Hello, there!\n');
     // A process with its own working-dir.
     const where = await dockerRun(d, APP(), { opts: ['--entrypoint', '/cnb/process/where'], pull: false });
-    assert.equal(where.stdout, `cwd=${ws.app}/sub\n`);
+    const [cwd, path] = where.stdout.trimEnd().split('\n');
+    assert.equal(cwd, `cwd=${ws.app}/sub`);
+    // The image PATH starts /cnb/process:/cnb/lifecycle (D-80); the launcher removes both (D-103).
+    assert.ok(c.Env?.includes('PATH=/cnb/process:/cnb/lifecycle:/bin'), String(c.Env));
+    const parts = path?.replace(/^PATH=/, '').split(':') ?? [];
+    assert.ok(parts.includes(`${ws.layers}/e2e_runtime/runtime/bin`), path);
+    for (const gone of ['/cnb/process', '/cnb/lifecycle']) assert.ok(!parts.includes(gone), path);
 
     // The launch env of a direct user command (`launcher -- env`).
     const launcher = ['--entrypoint', '/cnb/lifecycle/launcher'];
@@ -152,6 +158,15 @@ describe('e2e: the five phases to a registry, then docker run; a rebuild with th
     assert.equal(env['EXECD_VAR'], 'set-by-exec.d');
     assert.ok(env['PATH']?.split(':').includes(`${ws.layers}/e2e_runtime/runtime/bin`), env['PATH']);
     assert.equal(env['CNB_LAYERS_DIR'], undefined, 'the launcher drops its own CNB_* vars');
+    // `--entrypoint launcher` (found on the image PATH, as Paketo's docs use it): PATH without /cnb/*.
+    const short = await dockerRun(d, APP(), {
+      opts: ['--entrypoint', 'launcher'],
+      cmd: ['--', 'env'],
+      pull: false,
+    });
+    const shortPath = parseEnv(short.stdout)['PATH']?.split(':') ?? [];
+    assert.ok(shortPath.includes(`${ws.layers}/e2e_runtime/runtime/bin`), short.stdout);
+    for (const gone of ['/cnb/process', '/cnb/lifecycle']) assert.ok(!shortPath.includes(gone), short.stdout);
 
     // §0.8 and §6 "Layer tar contents": files the buildpacks made belong to the build user, on disk
     // and in the image.

@@ -54,7 +54,7 @@ describe('exporter to a registry', () => {
     assert.ok(c.Env?.includes(`CNB_LAYERS_DIR=${fx.layers}`));
     assert.ok(c.Env?.includes(`CNB_APP_DIR=${fx.app}`));
     assert.ok(c.Env?.includes('CNB_PLATFORM_API=0.12'));
-    assert.ok(c.Env?.includes('PATH=/cnb/process:/bin'));
+    assert.ok(c.Env?.includes('PATH=/cnb/process:/cnb/lifecycle:/bin'));
     assert.equal(first.config.created, '1980-01-01T00:00:01Z');
     assert.equal(labels(first)['org.example.greeting'], 'hi');
     assert.equal(labels(first)['io.buildpacks.rebasable'], undefined, 'decision 3');

@@ -57,11 +57,28 @@ describe('launcher: Launch Environment (platform.md)', () => {
     assert.equal(env.get('WITH_EQUALS'), 'a=b=c');
   });
 
-  it('removes /cnb/process (and /cnb/lifecycle) from PATH and keeps the rest in order', () => {
-    const f = fixture().metadata([], []);
-    const env = envOf(f, undefined, { PATH: '/cnb/process:/usr/bin:/cnb/lifecycle:/bin:/opt/x' });
-    assert.equal(env.get('PATH'), '/usr/bin:/bin:/opt/x');
-  });
+  // docs/decisions.md D-103: every element that is exactly /cnb/process or /cnb/lifecycle goes, as the
+  // reference's env.NewLaunchEnv; the rest stays in order, empty elements included.
+  const paths: [string, string][] = [
+    ['/cnb/process:/cnb/lifecycle:/usr/bin:/bin', '/usr/bin:/bin'],
+    ['/cnb/process:/usr/bin:/cnb/lifecycle:/bin:/opt/x', '/usr/bin:/bin:/opt/x'],
+    ['/bin:/cnb/process:/cnb/process:/cnb/lifecycle', '/bin'],
+    [
+      '/cnb/process/:/cnb/lifecycle/bin:/cnb/processes:/bin',
+      '/cnb/process/:/cnb/lifecycle/bin:/cnb/processes:/bin',
+    ],
+    ['/usr/bin::/cnb/lifecycle:/bin', '/usr/bin::/bin'],
+    ['/cnb/process:/cnb/lifecycle', ''],
+  ];
+  for (const [given, want] of paths) {
+    it(`PATH ${given} → ${JSON.stringify(want)}`, () => {
+      const f = fixture().metadata([], []);
+      // The launcher's own PATH lookup must still find `env`: run it by absolute path.
+      const r = f.run(['--', '/usr/bin/env', '-0'], { env: { PATH: given } });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(parseEnv0(r.stdout).get('PATH'), want);
+    });
+  }
 });
 
 describe('launcher: Layer Paths (buildpack.md)', () => {
