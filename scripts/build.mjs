@@ -4,7 +4,16 @@
 // - dist/lifecycle/launcher: the static C launcher (scripts/build-launcher.sh)
 // - dist/lifecycle/lifecycle.toml: supported APIs and version
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -29,8 +38,36 @@ const common = {
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-  define: { LIFECYCLE_VERSION: JSON.stringify(pkg.version) },
+  define: {
+    LIFECYCLE_VERSION: JSON.stringify(pkg.version),
+    LIFECYCLE_SOURCE_REPOSITORY: JSON.stringify(sourceRepository()),
+    LIFECYCLE_SOURCE_COMMIT: JSON.stringify(sourceCommit()),
+  },
 };
+
+/**
+ * `launcher.source.git` of the images this lifecycle exports (docs/decisions.md D-276): the package's
+ * `repository` (its URL, or the package name when it has none), and the commit checked out here
+ * (`git rev-parse HEAD`), or empty when this directory is not the top of a git checkout (an unpacked
+ * source tarball inside some other repository must not report that repository's commit).
+ */
+function sourceRepository() {
+  const r = pkg.repository;
+  return (typeof r === 'string' ? r : r?.url) || pkg.name;
+}
+function sourceCommit() {
+  const git = (...args) =>
+    execFileSync('git', ['-C', root, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  try {
+    if (realpathSync(git('rev-parse', '--show-toplevel')) !== realpathSync(root)) return '';
+    return git('rev-parse', 'HEAD');
+  } catch {
+    return '';
+  }
+}
 
 await build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(out, 'lifecycle.mjs') });
 await build({

@@ -16,6 +16,7 @@ import {
   validLogLevel,
 } from '../platform/index.ts';
 import { consoleLogger, type Streams } from './console-logger.ts';
+import { VERSION } from './build-info.ts';
 import { RUNNERS } from './runners.ts';
 import { usage } from './usage.ts';
 
@@ -33,8 +34,7 @@ const SUBCOMMANDS: Readonly<Record<string, PhaseName>> = {
   rebase: 'rebaser',
 };
 
-declare const LIFECYCLE_VERSION: string | undefined;
-export const VERSION = typeof LIFECYCLE_VERSION === 'string' ? LIFECYCLE_VERSION : '0.0.0-dev';
+export { VERSION } from './build-info.ts';
 
 /** What a phase runner gets from the CLI edge. */
 export interface PhaseContext {

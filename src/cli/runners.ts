@@ -1,5 +1,6 @@
 import { analyze, build, create, detect, exportImage, rebase, restore } from '../phase/index.ts';
 import { LifecycleError, type PhaseName, parseGoBool } from '../platform/index.ts';
+import { LAUNCHER_INFO } from './build-info.ts';
 import type { PhaseContext } from './main.ts';
 
 /**
@@ -36,10 +37,10 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     await build({ ...i, env, platformApi }, log);
   },
   exporter: async ({ inputs: i, env, platformApi, log }) => {
-    await exportImage({ ...i, env, platformApi, dropPrivileges: true }, log);
+    await exportImage({ ...i, env, platformApi, dropPrivileges: true, launcherInfo: LAUNCHER_INFO }, log);
   },
   creator: async ({ inputs: i, env, platformApi, log }) => {
-    await create({ ...i, image: i.images[0] ?? '', env, platformApi }, log);
+    await create({ ...i, image: i.images[0] ?? '', env, platformApi, launcherInfo: LAUNCHER_INFO }, log);
   },
   rebaser: async ({ inputs: i, env, log }) => {
     await rebase({ ...i, env }, log);

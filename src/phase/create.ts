@@ -4,6 +4,7 @@ import { type ApiVersion, LifecycleError, type Logger } from '../platform/index.
 import { analyze } from './analyze.ts';
 import { build } from './build.ts';
 import { detect } from './detect.ts';
+import type { LauncherInfo } from './export-config.ts';
 import { type ExportResult, exportImage } from './export.ts';
 import { handBack, handOver } from './privileges.ts';
 import { restore } from './restore.ts';
@@ -46,6 +47,8 @@ export interface CreateOptions {
   readonly insecureRegistries: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly platformApi: ApiVersion;
+  /** What `io.buildpacks.build.metadata` says about the launcher (the CLI passes the build's own). */
+  readonly launcherInfo?: LauncherInfo;
 }
 
 const _opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readReport } from '../../src/files/index.ts';
 import { type Image, remote } from '../../src/image/index.ts';
 import { cleanupFixtures } from '../layout/fixtures.ts';
 import { type Dockerd, startDockerd } from '../support/docker.ts';
+import { lifecycleSnapshot, runPhase } from '../support/lifecycle.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
 import { BP, cleanupDist, exporter, type Fixture, fixture, ok, pushRunImage } from './helpers.ts';
 
@@ -69,6 +71,15 @@ describe('exporter to a registry', () => {
       direct: true,
       buildpackID: BP.id,
     });
+    // launcher.version is the lifecycle's own version; source the repository and build commit (D-276).
+    const version = await runPhase('lifecycle', ['-version'], {}, { dir: await lifecycleSnapshot() });
+    assert.equal(build.launcher.version, version.stdout.trim());
+    assert.ok(build.launcher.source.git.repository, 'launcher.source.git.repository is set');
+    const commit: string = build.launcher.source.git.commit;
+    if (commit !== '') {
+      assert.match(commit, /^[0-9a-f]{40}$/);
+      execFileSync('git', ['-C', import.meta.dirname, 'cat-file', '-e', `${commit}^{commit}`]);
+    }
     const lc = lifecycleLabel(first);
     const diffIDs = first.config.rootfs.diff_ids;
     const runDiffIDs = run.image.config.rootfs.diff_ids;
