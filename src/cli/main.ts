@@ -15,8 +15,8 @@ import {
   resolveInputs,
   validLogLevel,
 } from '../platform/index.ts';
-import { consoleLogger, type Streams } from './console-logger.ts';
 import { VERSION } from './build-info.ts';
+import { consoleLogger, type Streams } from './console-logger.ts';
 import { RUNNERS } from './runners.ts';
 import { usage } from './usage.ts';
 

@@ -4,8 +4,8 @@ import { type ApiVersion, LifecycleError, type Logger } from '../platform/index.
 import { analyze } from './analyze.ts';
 import { build } from './build.ts';
 import { detect } from './detect.ts';
-import type { LauncherInfo } from './export-config.ts';
 import { type ExportResult, exportImage } from './export.ts';
+import type { LauncherInfo } from './export-config.ts';
 import { handBack, handOver } from './privileges.ts';
 import { restore } from './restore.ts';
 
