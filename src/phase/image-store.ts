@@ -65,8 +65,11 @@ export interface ImageStore {
   checkRead(ref: string): Promise<void>;
   /** Registry mode: fails with `ensure registry read/write access to <ref>` (exit 32). No-op elsewhere. */
   checkWrite(ref: string): Promise<void>;
-  /** Registry mode: true when `ref` is readable (missing images are readable). Always true elsewhere. */
-  canRead(ref: string): Promise<boolean>;
+  /**
+   * Registry mode: ok when `ref` is readable (missing images are readable), else why not (the
+   * registry's answer). Always ok elsewhere.
+   */
+  canRead(ref: string): Promise<{ readonly ok: boolean; readonly reason?: string }>;
   /** Layout mode: the directory of `ref` (platform.md "Map an image reference to a path"); else `ref`. */
   locate(ref: string): string;
   /**
@@ -115,14 +118,14 @@ function registryStore(o: ImageStoreOptions): ImageStore {
     session: remote.createSession(),
   };
   const log = o.log ?? nullLogger;
-  const canRead = async (ref: string): Promise<boolean> => {
+  const canRead = async (ref: string): Promise<remote.AccessCheck> => {
     try {
       const r = await remote.checkReadAccess(ref, opts);
       if (!r.ok) log.debug(`no read access to ${ref}: ${r.reason ?? ''}`);
-      return r.ok;
+      return r;
     } catch (e) {
       log.debug(`no read access to ${ref}: ${messageOf(e)}`);
-      return false;
+      return { ok: false, reason: messageOf(e) };
     }
   };
   return {
@@ -219,7 +222,7 @@ function daemonStore(o: ImageStoreOptions): ImageStore {
     },
     checkRead: async () => {},
     checkWrite: async () => {},
-    canRead: async () => true,
+    canRead: async () => ({ ok: true }),
     locate: (ref) => ref,
     primeCredentials: async () => {},
   };
@@ -267,7 +270,7 @@ function layoutStore(layoutDir: string): ImageStore {
     },
     checkRead: async () => {},
     checkWrite: async () => {},
-    canRead: async () => true,
+    canRead: async () => ({ ok: true }),
     locate,
     primeCredentials: async () => {},
   };

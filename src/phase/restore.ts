@@ -128,12 +128,18 @@ async function openRestoreCache(
   log: Logger,
 ): Promise<Cache | undefined> {
   if (o.cacheImage) {
-    return openCache({
-      image: o.cacheImage,
-      env: o.env,
-      keychain,
-      insecureRegistries: o.insecureRegistries ?? [],
-    });
+    try {
+      return await openCache({
+        image: o.cacheImage,
+        env: o.env,
+        keychain,
+        insecureRegistries: o.insecureRegistries ?? [],
+      });
+    } catch (e) {
+      // platform.md `restorer` "Outputs": a cache image the registry cannot serve (after the retries) is
+      // a restoration error, 40-49 (D-211).
+      throw restoreError(e);
+    }
   }
   if (o.cacheDir) return openCache({ dir: o.cacheDir });
   log.warn('No cached data will be used, no cache specified.');

@@ -11,7 +11,7 @@ import {
 const readable =
   (...ok: string[]) =>
   async (r: string) =>
-    ok.includes(r);
+    ok.includes(r) ? { ok: true } : { ok: false, reason: `registry answered HTTP 500 for ${r}` };
 
 describe('bestRunImageMirror (platform.md "Run Image Resolution")', () => {
   const entry = { image: 'reg-a.io/run:v1', mirrors: ['reg-b.io/run:v1', 'reg-c.io/run:v1'] };
@@ -52,6 +52,10 @@ describe('bestRunImageMirror (platform.md "Run Image Resolution")', () => {
       exitCode: 3,
       message: /failed to resolve inputs: failed to find accessible run image/,
     });
+    await assert.rejects(bestRunImageMirror(entry, 'reg-a.io/app', readable()), (e: Error) => {
+      assert.match(e.message, /reg-b\.io\/run:v1: registry answered HTTP 500 for reg-b\.io\/run:v1/);
+      return true;
+    });
   });
 
   it('checks each candidate once', async () => {
@@ -59,7 +63,7 @@ describe('bestRunImageMirror (platform.md "Run Image Resolution")', () => {
     await assert.rejects(
       bestRunImageMirror(entry, 'reg-a.io/app', async (r) => {
         seen.push(r);
-        return false;
+        return { ok: false };
       }),
     );
     assert.deepEqual(seen, ['reg-a.io/run:v1', 'reg-b.io/run:v1', 'reg-c.io/run:v1']);

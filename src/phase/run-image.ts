@@ -28,6 +28,12 @@ const BIONIC = {
   version: '18.04',
 };
 
+/** Whether a run image candidate is readable, and why not (the registry's answer, for the message). */
+export interface ReadCheck {
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
 /** The registry of a reference, or undefined when it does not parse. */
 function registryOf(ref: string): string | undefined {
   try {
@@ -46,7 +52,7 @@ function registryOf(ref: string): string | undefined {
 export async function bestRunImageMirror(
   entry: RunImageEntry,
   appImage: string,
-  canRead: (ref: string) => Promise<boolean>,
+  canRead: (ref: string) => Promise<ReadCheck>,
 ): Promise<string> {
   if (entry.image === undefined || entry.image === '')
     throw new LifecycleError(
@@ -55,24 +61,31 @@ export async function bestRunImageMirror(
       'failed to resolve inputs: missing run image metadata (the first [[images]] entry of run.toml has no image)',
     );
   const candidates = [entry.image, ...entry.mirrors];
-  const readable = new Map<string, Promise<boolean>>();
-  const check = (c: string) => {
+  const readable = new Map<string, Promise<ReadCheck>>();
+  const check = async (c: string) => {
     let p = readable.get(c);
     if (p === undefined) {
       p = canRead(c);
       readable.set(c, p);
     }
-    return p;
+    return (await p).ok;
   };
   const target = registryOf(appImage);
   for (const c of candidates)
     if (target !== undefined && registryOf(c) === target && (await check(c))) return c;
   for (const c of candidates) if (await check(c)) return c;
+  // Say what each registry answered (a 500 is not a credentials problem).
+  const reasons: string[] = [];
+  for (const c of candidates) {
+    const why = (await readable.get(c))?.reason;
+    if (why !== undefined && why !== '') reasons.push(`${c}: ${why}`);
+  }
   throw new LifecycleError(
     'ERR_RUN_IMAGE',
     'invalidArgs',
-    `failed to resolve inputs: failed to find accessible run image among ${candidates.join(', ')}; ` +
-      'check the registry credentials (CNB_REGISTRY_AUTH or docker config.json) or pass -run-image',
+    `failed to resolve inputs: failed to find accessible run image among ${candidates.join(', ')}` +
+      (reasons.length > 0 ? ` (${reasons.join('; ')})` : '') +
+      '; check that the registries are up and the credentials (CNB_REGISTRY_AUTH or docker config.json) give read access, or pass -run-image',
   );
 }
 
@@ -87,7 +100,7 @@ export async function resolveRunImage(o: {
   /** Path of run.toml, for the message. */
   readonly runPath: string;
   readonly appImage: string;
-  readonly canRead: (ref: string) => Promise<boolean>;
+  readonly canRead: (ref: string) => Promise<ReadCheck>;
 }): Promise<string> {
   if (o.runImage !== undefined && o.runImage !== '') return o.runImage;
   const first = o.runFile?.images[0];

@@ -46,7 +46,7 @@ describe('imageStore (registry, daemon)', () => {
     }
     await s.checkRead(`${reg.host}/store/app:v1`);
     await s.checkWrite(`${reg.host}/store/other:v1`);
-    assert.equal(await s.canRead(`${reg.host}/store/missing:v1`), true, 'a missing image is readable');
+    assert.equal((await s.canRead(`${reg.host}/store/missing:v1`)).ok, true, 'a missing image is readable');
   });
 
   it('registry with auth: clear errors without credentials, works with CNB_REGISTRY_AUTH', async () => {
@@ -64,7 +64,7 @@ describe('imageStore (registry, daemon)', () => {
       exitCode: 32,
       message: new RegExp(`ensure registry read access to ${sec.host}/store/app:v1`),
     });
-    assert.equal(await anon.canRead(`${sec.host}/store/app:v1`), false);
+    assert.equal((await anon.canRead(`${sec.host}/store/app:v1`)).ok, false);
     const authed = imageStore({ env: { CNB_REGISTRY_AUTH: JSON.stringify({ [sec.host]: basicAuth }) } });
     await authed.primeCredentials([`${sec.host}/store/app:v1`]);
     await authed.checkWrite(`${sec.host}/store/app:v1`);

@@ -194,6 +194,70 @@ describe('remote: retries and clear errors under injected faults', () => {
     );
   });
 
+  it('retries a reset or early close while reading a manifest or config body (issue 9 item 2)', async () => {
+    const layer = await memLayer({ 'f8.bin': pattern(10_000, 8) });
+    const img = memImage([layer], { label: 'f8' });
+    await remote.write(`${reg.host}/faults/eight:v1`, img);
+    const configPath = `/faults/eight/blobs/${img.manifest.config.digest}`;
+    proxy.addRule({
+      method: 'GET',
+      path: '/faults/eight/manifests/v1',
+      action: { kind: 'cut-response', bytes: 40 },
+    });
+    proxy.addRule({ method: 'GET', path: configPath, action: { kind: 'close-response', bytes: 30 } });
+    const stats = remote.createUploadStats();
+    const n0 = proxy.log.length;
+    const got = await remote.image(`${proxy.host}/faults/eight:v1`, { retry, stats });
+    assert.equal(got.digest, img.digest);
+    assert.deepEqual(got.rawConfig, img.rawConfig);
+    assert.equal(stats.retries, 2);
+    assert.equal(
+      proxy.log.slice(n0).filter((e) => e.fault !== undefined).length,
+      2,
+      'both faults were injected',
+    );
+
+    proxy.addRule({
+      method: 'GET',
+      path: configPath,
+      action: { kind: 'close-response', bytes: 30 },
+      times: 10,
+    });
+    await assert.rejects(remote.image(`${proxy.host}/faults/eight:v1`, { retry }), (e: Error) => {
+      assert.equal((e as { code?: string }).code, 'ERR_REGISTRY_UNREACHABLE');
+      assert.match(
+        e.message,
+        new RegExp(
+          `^registry ${proxy.host}, repository faults/eight: pull blob ${img.manifest.config.digest} failed: ` +
+            'the connection to .* broke while reading the response \\(\\w+\\) after 4 attempts',
+        ),
+      );
+      return true;
+    });
+  });
+
+  it('a /v2/ answering 500 is reported as the registry answered it, naming the tag', async () => {
+    proxy.addRule({
+      method: 'GET',
+      path: /^\/v2\/$/,
+      action: {
+        kind: 'status',
+        status: 500,
+        body: '{"errors":[{"code":"UNKNOWN","message":"storage down"}]}',
+      },
+      times: 4,
+    });
+    await assert.rejects(remote.image(`${proxy.host}/faults/eight:v1`, { retry }), (e: Error) => {
+      assert.equal((e as { code?: string }).code, 'ERR_REGISTRY_UNAVAILABLE');
+      assert.equal(
+        e.message,
+        `registry ${proxy.host}, repository faults/eight: pull manifest v1 (GET /v2/) failed with HTTP 500 ` +
+          '(UNKNOWN: storage down) after 4 attempts; the registry is overloaded or failing; retry later',
+      );
+      return true;
+    });
+  });
+
   it('detects a blob corrupted in registry storage while streaming it', async () => {
     const layer = await memLayer({ 'f6.bin': pattern(20_000, 7) });
     const img = memImage([layer], { label: 'f6' });

@@ -94,7 +94,7 @@ describe('remote: HTTPS registries (verified against a CA bundle, or insecure by
       assert.equal((e as { code?: string }).code, 'ERR_REGISTRY_UNREACHABLE');
       assert.ok(
         e.message.startsWith(
-          `registry ${reg.host}, repository tls/app: ping /v2/ failed: cannot talk to https://`,
+          `registry ${reg.host}, repository tls/app: check manifest v1 (GET /v2/) failed: cannot talk to https://`,
         ),
         e.message,
       );

@@ -100,4 +100,42 @@ describe('remote: Bearer token auth (real registry in token mode)', () => {
     assert.ok(await remote.exists(`${reg.host}/tok/app:v1`, { env }));
     assert.equal(tokens.requests.length, n, 'no token request: the header is used as is');
   });
+
+  it('CNB_REGISTRY_AUTH X-Identity: the identity token is exchanged by POST; other entries are not checked', async () => {
+    const env = {
+      CNB_REGISTRY_AUTH: JSON.stringify({
+        [reg.host]: `X-Identity ${REFRESH}`,
+        'unused.example': 'Digest nope',
+      }),
+    };
+    const n = tokens.requests.length;
+    const img = memImage([await memLayer({ 'xid.txt': 'identity\n' })], { label: 'xid' });
+    assert.equal((await remote.write(`${reg.host}/tok/xid:v1`, img, { env })).digest, img.digest);
+    const posts = tokens.requests.slice(n).filter((r) => r.method === 'POST');
+    assert.ok(posts.length > 0 && posts.every((r) => r.user === 'refresh-token'));
+    assert.deepEqual(posts[0]!.scopes, ['repository:tok/xid:pull,push']);
+  });
+
+  it('CNB_REGISTRY_AUTH Basic: the value is sent as given, decoded or not; a rejection names the registry only', async () => {
+    const raw = 'opaque-value-not-base64';
+    const env = { CNB_REGISTRY_AUTH: JSON.stringify({ [reg.host]: `Basic ${raw}` }) };
+    const n = tokens.requests.length;
+    await assert.rejects(remote.image(`${reg.host}/tok/app:v1`, { env }), (e: Error) => {
+      assert.equal((e as { code?: string }).code, 'ERR_REGISTRY_UNAUTHORIZED');
+      assert.match(e.message, new RegExp(`^registry ${reg.host}, repository tok/app: get a token`));
+      assert.ok(!e.message.includes(raw), e.message);
+      return true;
+    });
+    assert.equal(tokens.requests[n]?.authorization, `Basic ${raw}`);
+  });
+
+  it('CNB_REGISTRY_AUTH with an unsupported scheme fails only when that registry is used, naming it', async () => {
+    const env = { CNB_REGISTRY_AUTH: JSON.stringify({ [reg.host]: 'Digest secret-digest' }) };
+    await assert.rejects(remote.image(`${reg.host}/tok/app:v1`, { env }), (e: Error) => {
+      assert.equal((e as { exitCode?: number }).exitCode, 3);
+      assert.match(e.message, new RegExp(`registry "${reg.host}"`));
+      assert.ok(!e.message.includes('secret-digest'));
+      return true;
+    });
+  });
 });

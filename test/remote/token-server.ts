@@ -18,7 +18,7 @@ export interface TokenServer {
   readonly issuer: string;
   readonly certPem: string;
   /** Each token request: who asked and for which scopes. */
-  readonly requests: { user: string; scopes: string[]; method: string }[];
+  readonly requests: { user: string; scopes: string[]; method: string; authorization?: string }[];
   stop(): Promise<void>;
 }
 
@@ -112,7 +112,12 @@ export async function startTokenServer(
         ok = u === user && p === pass;
         who = u ?? '';
       }
-      requests.push({ user: who, scopes, method: req.method ?? '' });
+      requests.push({
+        user: who,
+        scopes,
+        method: req.method ?? '',
+        ...(authz === undefined ? {} : { authorization: authz }),
+      });
       if (!ok) {
         res.writeHead(401, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] }));

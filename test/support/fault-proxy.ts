@@ -16,6 +16,11 @@ export type FaultAction =
   | { readonly kind: 'reset-after'; readonly bytes: number }
   /** Forward, but cut the connection after `bytes` response-body bytes (mid-download reset). */
   | { readonly kind: 'cut-response'; readonly bytes: number }
+  /**
+   * Forward, but close the connection in order (FIN, no reset) after `bytes` response-body bytes, short
+   * of the announced Content-Length (an early close).
+   */
+  | { readonly kind: 'close-response'; readonly bytes: number }
   /** Forward, but stop sending the response after `bytes` body bytes; close after `ms` (default 30 s). */
   | { readonly kind: 'stall-response'; readonly bytes: number; readonly ms?: number }
   /** Read the request, never answer; close after `ms` (default 30 s). */
@@ -109,7 +114,7 @@ export async function startFaultProxy(
     res: ServerResponse,
     entry: ProxyLogEntry,
     resetAfter?: number,
-    cut?: { bytes: number; stallMs?: number },
+    cut?: { bytes: number; stallMs?: number; orderly?: boolean },
   ) => {
     const [h, p] = upstream.split(':');
     const up = http.request(
@@ -131,6 +136,10 @@ export async function startFaultProxy(
           res.write(part);
           if (entry.responseBytes < cut.bytes) return;
           ur.destroy();
+          if (cut.orderly === true) {
+            req.socket.end();
+            return;
+          }
           if (cut.stallMs === undefined) {
             req.socket.destroy();
             return;
@@ -187,6 +196,8 @@ export async function startFaultProxy(
         return forward(req, res, entry, action.bytes);
       case 'cut-response':
         return forward(req, res, entry, undefined, { bytes: action.bytes });
+      case 'close-response':
+        return forward(req, res, entry, undefined, { bytes: action.bytes, orderly: true });
       case 'stall-response':
         return forward(req, res, entry, undefined, { bytes: action.bytes, stallMs: action.ms ?? 30_000 });
       case 'delay': {

@@ -8,6 +8,7 @@ import {
   credentialFromHeader,
   defaultKeychain,
   dockerConfigPath,
+  envKeychain,
   normalizeRegistryKey,
   parseChallenges,
   parseRegistryAuth,
@@ -18,17 +19,43 @@ import {
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('auth: CNB_REGISTRY_AUTH (platform.md "Registry Authentication")', () => {
-  it('maps registries to Basic and Bearer credentials', () => {
+  const cases: [string, string, unknown][] = [
+    [
+      'Basic decoding to user:password',
+      `Basic ${b64('u:p:x')}`,
+      { kind: 'basic-encoded', auth: b64('u:p:x') },
+    ],
+    [
+      'Basic that does not decode to user:password, as given',
+      'Basic bm9jb2xvbg==',
+      { kind: 'basic-encoded', auth: 'bm9jb2xvbg==' },
+    ],
+    [
+      'Basic that is not base64, as given',
+      'basic not base64!',
+      { kind: 'basic-encoded', auth: 'not base64!' },
+    ],
+    ['Bearer', 'Bearer tok', { kind: 'bearer', token: 'tok' }],
+    ['X-Identity', 'X-Identity refresh-1', { kind: 'identity-token', token: 'refresh-1' }],
+    ['X-Identity, any case', 'x-identity refresh-2', { kind: 'identity-token', token: 'refresh-2' }],
+    ['empty Basic: anonymous', 'Basic ', { kind: 'anonymous' }],
+    ['unknown scheme', 'Digest abc', undefined],
+    ['no space', 'Bearertok', undefined],
+  ];
+  for (const [name, header, want] of cases)
+    it(name, () => assert.deepEqual(credentialFromHeader(header), want));
+
+  it('maps registries to header values, keys normalised like the reference', () => {
     const m = parseRegistryAuth(
-      JSON.stringify({ 'reg.io': `Basic ${b64('u:p:x')}`, 'docker.io': 'Bearer tok' }),
+      JSON.stringify({ 'https://reg.io/v2/': 'Basic x', 'docker.io': 'Bearer tok' }),
     );
-    assert.deepEqual(m.get('reg.io'), { kind: 'basic', username: 'u', password: 'p:x' });
-    assert.deepEqual(m.get('index.docker.io'), { kind: 'bearer', token: 'tok' });
+    assert.equal(m.get('reg.io'), 'Basic x');
+    assert.equal(m.get('index.docker.io'), 'Bearer tok');
     assert.equal(parseRegistryAuth(undefined).size, 0);
     assert.equal(parseRegistryAuth('').size, 0);
   });
-  it('rejects bad values without echoing them', () => {
-    for (const bad of ['{not json secret', '["secret"]', '{"r": 1}', '{"r": "Digest secret"}']) {
+  it('rejects a broken variable at once, without echoing it', () => {
+    for (const bad of ['{not json secret', '["secret"]', '{"r": 1}']) {
       assert.throws(
         () => parseRegistryAuth(bad),
         (e: Error) =>
@@ -37,7 +64,19 @@ describe('auth: CNB_REGISTRY_AUTH (platform.md "Registry Authentication")', () =
           /CNB_REGISTRY_AUTH/.test(e.message),
       );
     }
-    assert.equal(credentialFromHeader('Basic bm9jb2xvbg=='), undefined);
+  });
+  it('checks an entry only when its registry is used, naming the registry, never the value', async () => {
+    const k = envKeychain({
+      CNB_REGISTRY_AUTH: JSON.stringify({ 'bad.io': 'Digest secret-value', 'good.io': 'Bearer t' }),
+    });
+    assert.deepEqual(await k.resolve('good.io'), { kind: 'bearer', token: 't' });
+    assert.deepEqual(await k.resolve('other.io'), { kind: 'anonymous' });
+    await assert.rejects(k.resolve('bad.io'), (e: Error) => {
+      assert.equal((e as { code?: string }).code, 'ERR_REGISTRY_AUTH_ENV');
+      assert.match(e.message, /registry "bad\.io"/);
+      assert.ok(!e.message.includes('secret-value'), e.message);
+      return true;
+    });
   });
 });
 
@@ -94,7 +133,7 @@ describe('auth: docker config.json', () => {
         HOME: dir,
         CNB_REGISTRY_AUTH: JSON.stringify({ 'a.io': `Basic ${b64('env:1')}` }),
       });
-      assert.deepEqual(await k.resolve('a.io'), { kind: 'basic', username: 'env', password: '1' });
+      assert.deepEqual(await k.resolve('a.io'), { kind: 'basic-encoded', auth: b64('env:1') });
       assert.deepEqual(await k.resolve('b.io'), { kind: 'basic', username: 'cfg', password: '2' });
       assert.deepEqual(await k.resolve('c.io'), { kind: 'anonymous' });
       writeFileSync(join(dir, '.docker', 'config.json'), '{"auths": {"a.io": {"auth": "c2VjcmV0"}');

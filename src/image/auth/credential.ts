@@ -9,6 +9,8 @@ export type Credential =
   | { readonly kind: 'anonymous' }
   /** Username and password (Basic auth, or the basis of a token request). */
   | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  /** A Basic `Authorization` value sent as given (CNB_REGISTRY_AUTH `Basic <anything>`, not decoded). */
+  | { readonly kind: 'basic-encoded'; readonly auth: string }
   /** A registry token sent as `Authorization: Bearer <token>` as is. */
   | { readonly kind: 'bearer'; readonly token: string }
   /** An OAuth2 refresh token ("identity token") exchanged at the token service. */
@@ -46,6 +48,16 @@ export function staticKeychain(map: Readonly<Record<string, Credential>>): Keych
 /** `Authorization` header value for Basic credentials. */
 export function basicHeader(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/**
+ * The Basic `Authorization` value of a credential (username/password encoded, an encoded value as
+ * given), or undefined for credentials that are not Basic (go-containerregistry's basic transport).
+ */
+export function basicAuthorization(cred: Credential): string | undefined {
+  if (cred.kind === 'basic') return basicHeader(cred.username, cred.password);
+  if (cred.kind === 'basic-encoded') return `Basic ${cred.auth}`;
+  return undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import { PassThrough, type Readable, Transform } from 'node:stream';
 import { verifyDigest } from '../../layer/index.ts';
 import type { RegistryClient } from './client.ts';
 import { integrityError, isRetryableNetworkError, networkError } from './errors.ts';
-import { type HttpResponse, readBody } from './http.ts';
+import type { HttpResponse } from './http.ts';
 import { backoffDelay, sleep } from './retry.ts';
 
 /** Drops the first `n` bytes (for a server that ignored our Range request and sent everything). */
@@ -88,11 +88,23 @@ export async function getBlob(client: RegistryClient, digest: string, size?: num
   );
 }
 
-/** Reads a small blob (a config) fully and checks its digest. */
-export async function getBlobBytes(client: RegistryClient, digest: string, max = 16 << 20): Promise<Buffer> {
+/** The most bytes read for an image config (the limit every label written by the lifecycle must fit: D-214). */
+export const MAX_CONFIG_BYTES = 16 << 20;
+
+/**
+ * Reads a small blob (a config) fully and checks its digest; a connection reset or early close while
+ * reading it is retried like any transient failure.
+ */
+export async function getBlobBytes(
+  client: RegistryClient,
+  digest: string,
+  max = MAX_CONFIG_BYTES,
+): Promise<Buffer> {
   const op = `pull blob ${digest}`;
-  const res = await client.request({ method: 'GET', path: client.path(`blobs/${digest}`), op, ok: [200] });
-  const bytes = await readBody(res, max);
+  const { bytes } = await client.requestBytes(
+    { method: 'GET', path: client.path(`blobs/${digest}`), op, ok: [200] },
+    max,
+  );
   const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   if (actual !== digest) throw integrityError(client.ctx(op), `its content has digest ${actual}`);
   return bytes;

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { basicHeader, type Credential } from '../auth/index.ts';
+import { basicAuthorization, type Credential } from '../auth/index.ts';
 import {
+  bodyTooLargeError,
   isRetryableNetworkError,
   isRetryableStatus,
   networkError,
@@ -8,7 +10,7 @@ import {
   registryErrorDetail,
   statusError,
 } from './errors.ts';
-import { discard, type HttpResponse, header, readBody, send } from './http.ts';
+import { BODY_TOO_LARGE, discard, type HttpResponse, header, readBody, send } from './http.ts';
 import type { ResolvedOptions } from './options.ts';
 import { type PingResult, ping } from './ping.ts';
 import { backoffDelay, sleep } from './retry.ts';
@@ -28,6 +30,27 @@ export interface ClientRequest {
   readonly ok: readonly number[];
   /** Try only once (e.g. a stream that cannot be reopened by this layer). */
   readonly noRetry?: boolean;
+}
+
+/** A response with its whole (bounded) body. */
+export interface BytesResponse {
+  readonly res: HttpResponse;
+  readonly bytes: Buffer;
+}
+
+/** Tells credentials apart in the token cache without keeping a secret in a key. */
+function credentialKey(cred: Credential): string {
+  const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+  switch (cred.kind) {
+    case 'basic':
+      return `basic:${h(`${cred.username}:${cred.password}`)}`;
+    case 'basic-encoded':
+      return `basic:${h(cred.auth)}`;
+    case 'anonymous':
+      return 'anonymous';
+    default:
+      return `${cred.kind}:${h(cred.token)}`;
+  }
 }
 
 /** Access a client asks for on its repository. */
@@ -69,8 +92,9 @@ export class RegistryClient {
     return `/v2/${this.repository}/${rest}`;
   }
 
-  private async base(): Promise<PingResult> {
-    this.pinged ??= await ping(this.registry, this.opts, this.repository);
+  /** The ping result; a failing ping is reported as a failure of `op` (so it names the tag or digest). */
+  private async base(op: string): Promise<PingResult> {
+    this.pinged ??= await ping(this.registry, this.opts, this.repository, op);
     return this.pinged;
   }
 
@@ -82,15 +106,14 @@ export class RegistryClient {
   private authorization(refresh = false): Promise<string | undefined> {
     if (this.auth === undefined || refresh) {
       this.auth = (async () => {
-        const p = await this.base();
+        const p = await this.base('authenticate');
         const cred = await this.credential();
         const scheme = p.challenge?.scheme;
         if (scheme === undefined) return undefined;
         if (cred.kind === 'bearer') return `Bearer ${cred.token}`;
-        if (scheme === 'basic')
-          return cred.kind === 'basic' ? basicHeader(cred.username, cred.password) : undefined;
+        if (scheme === 'basic') return basicAuthorization(cred);
         if (scheme !== 'bearer') return undefined;
-        const key = `${this.registry}|${this.scopes.join(' ')}|${cred.kind === 'basic' ? cred.username : cred.kind}`;
+        const key = `${this.registry}|${this.scopes.join(' ')}|${credentialKey(cred)}`;
         let token = refresh ? undefined : this.opts.session.tokens.get(key);
         if (token === undefined) {
           token = fetchToken(
@@ -116,7 +139,24 @@ export class RegistryClient {
 
   /** Sends a request with auth and retries; returns a response whose status is in `req.ok`. */
   async request(req: ClientRequest): Promise<HttpResponse> {
-    const p = await this.base();
+    return (await this.exchange(req, undefined)).res;
+  }
+
+  /**
+   * Like {@link request}, and reads the whole body (at most `max` bytes) within the same retries: a
+   * connection reset or early close while reading a manifest, config or token body is retried like any
+   * transient failure.
+   */
+  async requestBytes(req: ClientRequest, max: number): Promise<BytesResponse> {
+    const r = await this.exchange(req, max);
+    return { res: r.res, bytes: r.bytes ?? Buffer.alloc(0) };
+  }
+
+  private async exchange(
+    req: ClientRequest,
+    readMax: number | undefined,
+  ): Promise<{ res: HttpResponse; bytes?: Buffer }> {
+    const p = await this.base(req.op);
     const url = typeof req.path === 'string' ? new URL(req.path, p.base) : req.path;
     const ctx = this.ctx(req.op);
     const attempts = req.noRetry ? 1 : this.opts.retry.attempts;
@@ -150,7 +190,21 @@ export class RegistryClient {
         }
         throw networkError(ctx, url, e, attempt);
       }
-      if (req.ok.includes(res.status)) return res;
+      if (req.ok.includes(res.status)) {
+        if (readMax === undefined) return { res };
+        try {
+          return { res, bytes: await readBody(res, readMax) };
+        } catch (e) {
+          if (this.opts.signal?.aborted) throw e;
+          if ((e as { code?: unknown }).code === BODY_TOO_LARGE) throw bodyTooLargeError(ctx, readMax);
+          if (attempt < attempts && isRetryableNetworkError(e)) {
+            this.opts.stats.retries++;
+            await sleep(backoffDelay(this.opts.retry, attempt), this.opts.signal);
+            continue;
+          }
+          throw networkError(ctx, url, e, attempt, true);
+        }
+      }
       if (body !== undefined && !(body instanceof Uint8Array)) body.unpipe().destroy();
       if (res.status === 401 && !refreshed && p.challenge?.scheme === 'bearer') {
         refreshed = true;

@@ -54,21 +54,42 @@ export function statusError(ctx: OpContext, status: number, detail: string, atte
   );
 }
 
-/** An error for a connection-level failure (refused, reset, timeout, TLS). */
-export function networkError(ctx: OpContext, url: URL, cause: unknown, attempts = 1): LifecycleError {
+/**
+ * An error for a connection-level failure (refused, reset, timeout, TLS), or, with `whileReading`, for
+ * a connection that broke or closed early while the response body was being read.
+ */
+export function networkError(
+  ctx: OpContext,
+  url: URL,
+  cause: unknown,
+  attempts = 1,
+  whileReading = false,
+): LifecycleError {
   const e = cause as NodeJS.ErrnoException;
   const why = e?.code ?? (e instanceof Error ? e.message : String(cause));
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   const tlsHint =
-    url.protocol === 'https:'
+    url.protocol === 'https:' && !whileReading
       ? `; if ${ctx.registry} serves plain HTTP or a self-signed certificate, add it to CNB_INSECURE_REGISTRIES`
       : '';
+  const what = whileReading
+    ? `the connection to ${url.protocol}//${url.host} broke while reading the response`
+    : `cannot talk to ${url.protocol}//${url.host}`;
   return new LifecycleError(
     'ERR_REGISTRY_UNREACHABLE',
     'failed',
-    `${where(ctx)} failed: cannot talk to ${url.protocol}//${url.host} (${why})${tries}; ` +
-      `check the registry address and that it is reachable${tlsHint}`,
+    `${where(ctx)} failed: ${what} (${why})${tries}; check the registry address and that it is reachable${tlsHint}`,
     { cause },
+  );
+}
+
+/** A response body over the size the lifecycle reads for it (a manifest, config or token). */
+export function bodyTooLargeError(ctx: OpContext, limit: number): LifecycleError {
+  return new LifecycleError(
+    'ERR_REGISTRY_BODY_TOO_LARGE',
+    'failed',
+    `${where(ctx)} failed: the registry sent more than ${limit} bytes (${limit / (1 << 20)} MiB), the most ` +
+      'the lifecycle reads for it; the image was not made by a conforming tool — rebuild or re-push it',
   );
 }
 

@@ -137,15 +137,28 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-/** Reads a (small) body fully, bounded to `max` bytes. */
+/** Code of the error {@link readBody} throws for a body over its limit (not worth retrying). */
+export const BODY_TOO_LARGE = 'ERR_BODY_TOO_LARGE';
+
+/** Reads a (small) body fully, bounded to `max` bytes (a larger one fails with code {@link BODY_TOO_LARGE}). */
 export async function readBody(res: HttpResponse, max = 4 << 20): Promise<Buffer> {
+  const declared = Number(header(res, 'content-length'));
+  const tooLarge = () =>
+    Object.assign(new Error(`the response body is larger than the limit of ${max} bytes`), {
+      code: BODY_TOO_LARGE,
+      limit: max,
+    });
+  if (Number.isFinite(declared) && declared > max) {
+    res.body.destroy();
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of res.body as AsyncIterable<Buffer>) {
     size += c.length;
     if (size > max) {
       res.body.destroy();
-      throw new Error(`response body larger than ${max} bytes`);
+      throw tooLarge();
     }
     chunks.push(c);
   }

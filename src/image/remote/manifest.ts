@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Descriptor, MediaType } from '../types.ts';
 import type { RegistryClient } from './client.ts';
 import { integrityError } from './errors.ts';
-import { discard, header, readBody } from './http.ts';
+import { discard, header } from './http.ts';
 
 /** The manifest media types we accept, in preference order. */
 export const MANIFEST_ACCEPT = [
@@ -11,6 +11,9 @@ export const MANIFEST_ACCEPT = [
   MediaType.ociIndex,
   MediaType.dockerManifestList,
 ].join(', ');
+
+/** The most bytes read for a manifest or index (go-containerregistry reads manifests up to 100 MB; real ones are KiBs). */
+export const MAX_MANIFEST_BYTES = 8 << 20;
 
 /** Raw manifest bytes with their media type and digest. */
 export interface RawManifest {
@@ -48,14 +51,16 @@ function mediaTypeOf(contentType: string | undefined, bytes: Buffer): string {
  */
 export async function getManifest(client: RegistryClient, identifier: string): Promise<RawManifest> {
   const op = `pull manifest ${identifier}`;
-  const res = await client.request({
-    method: 'GET',
-    path: client.path(`manifests/${identifier}`),
-    headers: { accept: MANIFEST_ACCEPT },
-    op,
-    ok: [200],
-  });
-  const bytes = await readBody(res, 8 << 20);
+  const { res, bytes } = await client.requestBytes(
+    {
+      method: 'GET',
+      path: client.path(`manifests/${identifier}`),
+      headers: { accept: MANIFEST_ACCEPT },
+      op,
+      ok: [200],
+    },
+    MAX_MANIFEST_BYTES,
+  );
   const digest = sha256Digest(bytes);
   if (identifier.includes(':') && identifier !== digest) {
     throw integrityError(client.ctx(op), `the manifest has digest ${digest}`);

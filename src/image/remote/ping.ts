@@ -1,6 +1,12 @@
 import { type Challenge, pickChallenge } from '../auth/index.ts';
-import { isRetryableNetworkError, networkError, type OpContext, statusError } from './errors.ts';
-import { discard, type HttpResponse, header, send } from './http.ts';
+import {
+  isRetryableNetworkError,
+  networkError,
+  type OpContext,
+  registryErrorDetail,
+  statusError,
+} from './errors.ts';
+import { discard, type HttpResponse, header, readBody, send } from './http.ts';
 import type { ResolvedOptions } from './options.ts';
 import { backoffDelay, sleep } from './retry.ts';
 
@@ -65,9 +71,17 @@ async function probe(
     caFile: opts.caFile,
     signal,
   });
+  if (res.status !== 200 && res.status !== 401) {
+    // Say what the registry answered (its OCI error body, when it sent one).
+    let detail = '';
+    try {
+      detail = registryErrorDetail(await readBody(res, 64 << 10));
+    } catch {
+      // no detail
+    }
+    throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status, detail });
+  }
   await discard(res);
-  if (res.status !== 200 && res.status !== 401)
-    throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
   return res;
 }
 
@@ -85,10 +99,11 @@ async function pingOnce(
   registry: string,
   opts: ResolvedOptions,
   repository: string,
+  op: string,
   attempt: number,
 ): Promise<PingResult> {
   const { schemes, insecureTLS } = schemesFor(registry, opts.insecure);
-  const ctx: OpContext = { registry, repository, op: 'ping /v2/' };
+  const ctx: OpContext = { registry, repository, op: `${op} (GET /v2/)` };
   const ac = new AbortController();
   const onAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -103,8 +118,8 @@ async function pingOnce(
     // registries, the likely intent). A registry that answered with an unexpected status says so.
     const tls = errors.findIndex(isTlsError);
     const i = tls >= 0 ? tls : errors.length - 1;
-    const status = (errors[i] as { status?: number }).status;
-    if (status !== undefined) throw statusError(ctx, status, '', attempt);
+    const { status, detail } = errors[i] as { status?: number; detail?: string };
+    if (status !== undefined) throw statusError(ctx, status, detail ?? '', attempt);
     throw networkError(ctx, urls[i]!, errors[i], attempt);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
@@ -127,16 +142,22 @@ function transient(e: unknown): boolean {
 
 /**
  * Pings a registry once per session (retrying transient failures with the session's policy); the result
- * says which scheme works and how the registry wants to be authenticated. `repository` is for messages.
+ * says which scheme works and how the registry wants to be authenticated. `repository` and `op` (what
+ * the ping is for, e.g. `pull manifest 1.0`) are for messages.
  */
-export function ping(registry: string, opts: ResolvedOptions, repository = '(any)'): Promise<PingResult> {
+export function ping(
+  registry: string,
+  opts: ResolvedOptions,
+  repository = '(any)',
+  op = 'ping',
+): Promise<PingResult> {
   const key = `${registry}|${opts.insecure.has(registry)}`;
   const cached = opts.session.pings.get(key) as Promise<PingResult> | undefined;
   if (cached !== undefined) return cached;
   const p = (async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await pingOnce(registry, opts, repository, attempt);
+        return await pingOnce(registry, opts, repository, op, attempt);
       } catch (e) {
         if (opts.signal?.aborted || !transient(e) || attempt >= opts.retry.attempts) throw e;
         opts.stats.retries++;
