@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the test suite need on a fresh Debian machine:
 # Debian packages (registry, Docker engine, skopeo, umoci, htpasswd, musl for the static launcher,
-# a static busybox for test base images) and the npm packages. Idempotent; needs root (or sudo).
+# a static busybox for test base images, debootstrap for the platform tests' Debian rootfs) and the npm packages. Idempotent; needs root (or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(docker-registry docker.io skopeo umoci apache2-utils musl-tools gcc make busybox-static tar gzip)
+PKGS=(docker-registry docker.io skopeo umoci apache2-utils musl-tools gcc make busybox-static tar gzip debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,7 +19,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Fail (never skip) when a required tool is still missing.
-for bin in docker-registry dockerd docker skopeo umoci htpasswd musl-gcc busybox node npm; do
+for bin in docker-registry dockerd docker skopeo umoci htpasswd musl-gcc busybox debootstrap node npm; do
   command -v "$bin" >/dev/null 2>&1 || { echo "setup: required program '$bin' is missing after install" >&2; exit 1; }
 done
 
