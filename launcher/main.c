@@ -1,5 +1,5 @@
 /*
- * The Cloud Native Buildpacks launcher (platform.md "launcher", Platform API 0.12).
+ * The Cloud Native Buildpacks launcher (platform.md "launcher", Platform API 0.7-0.15).
  *
  *   /cnb/process/<process-type> [<arg>...]
  *   /cnb/lifecycle/launcher [--] [<cmd> <arg>...]
@@ -21,6 +21,17 @@
 
 extern char **environ;
 
+/* Platform APIs this lifecycle supports (src/platform/api.ts SUPPORTED_PLATFORM_APIS). */
+static const api_version SUPPORTED_PLATFORM_APIS[] = {{0, 7},  {0, 8},  {0, 9},  {0, 10}, {0, 11},
+                                                      {0, 12}, {0, 13}, {0, 14}, {0, 15}};
+#define SUPPORTED_PLATFORM_TEXT "0.7, 0.8, 0.9, 0.10, 0.11, 0.12, 0.13, 0.14, 0.15"
+
+static int platform_supported(api_version v) {
+  for (size_t i = 0; i < sizeof SUPPORTED_PLATFORM_APIS / sizeof *SUPPORTED_PLATFORM_APIS; i++)
+    if (SUPPORTED_PLATFORM_APIS[i].major == v.major && SUPPORTED_PLATFORM_APIS[i].minor == v.minor) return 1;
+  return 0;
+}
+
 static const char *env_or(const char *name, const char *fallback) {
   const char *v = getenv(name);
   return v && *v ? v : fallback;
@@ -36,16 +47,16 @@ static const char *absolute(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  /* The exporter records CNB_PLATFORM_API in the image env; absent means the API we implement. */
+  /* The exporter records CNB_PLATFORM_API in the image env; absent means 0.12 (docs/launcher.md). */
   const char *platform_api = env_or("CNB_PLATFORM_API", "0.12");
   api_version pa;
   if (api_parse(platform_api, &pa))
-    die(EXIT_PLATFORM_API, "failed to parse platform API '%s'; set CNB_PLATFORM_API to 0.12 or unset it",
-        platform_api);
-  if (pa.major != 0 || pa.minor != 12)
+    die(EXIT_PLATFORM_API, "failed to parse platform API '%s'; set CNB_PLATFORM_API to one of %s or unset it",
+        platform_api, SUPPORTED_PLATFORM_TEXT);
+  if (!platform_supported(pa))
     die(EXIT_PLATFORM_API,
-        "failed to set platform API: platform API version '%s' is incompatible with the lifecycle (supported: 0.12)",
-        platform_api);
+        "failed to set platform API: platform API version '%s' is incompatible with the lifecycle (supported: %s)",
+        platform_api, SUPPORTED_PLATFORM_TEXT);
 
   const char *layers_dir = absolute(env_or("CNB_LAYERS_DIR", "/layers"));
   const char *app_dir = absolute(env_or("CNB_APP_DIR", "/workspace"));
@@ -56,7 +67,7 @@ int main(int argc, char **argv) {
 
   const char *requested = getenv("CNB_PROCESS_TYPE");
   if (requested && *requested) {
-    warn("CNB_PROCESS_TYPE is not supported in Platform API 0.12");
+    warn("CNB_PROCESS_TYPE is not supported in Platform API %s", platform_api);
     warn("Run with ENTRYPOINT '%s' to invoke the '%s' process type", requested, requested);
   }
 

@@ -4,6 +4,7 @@ import {
   type ApiVersion,
   checkExperimental,
   checkPlatformApi,
+  deprecationMode,
   isLifecycleError,
   isPhase,
   LifecycleError,
@@ -117,14 +118,17 @@ export async function main(
     if (!isPhase(phase))
       throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', `unknown phase '${phase}'`);
     // platform.md "Usage": CNB_PLATFORM_API is evaluated before any other input is parsed.
-    const platformApi = checkPlatformApi(env['CNB_PLATFORM_API']);
-    const resolved = resolveInputs(phase, args, env, existsSync);
+    const platformApi = checkPlatformApi(env['CNB_PLATFORM_API'], {
+      mode: deprecationMode(env['CNB_DEPRECATION_MODE']),
+      warn: (m) => log.warn(m),
+    });
+    const resolved = resolveInputs(phase, args, env, existsSync, platformApi);
     if (resolved.version) {
       io.out.write(`${VERSION}\n`);
       return 0;
     }
     if (resolved.help) {
-      io.out.write(usage(phase));
+      io.out.write(usage(phase, platformApi));
       return 0;
     }
     log = consoleLogger(resolved.inputs.logLevel, io);

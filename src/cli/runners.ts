@@ -25,7 +25,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     await analyze({ ...i, image: i.images[0] ?? '', env, platformApi }, log);
   },
   detector: async ({ inputs: i, env, platformApi, log }) => {
-    await detect({ ...i, env, platformApi }, log);
+    await detect({ ...i, env, platformApi, experimentalMode: env['CNB_EXPERIMENTAL_MODE'] }, log);
   },
   // CNB_SKIP_RESTORE also means skip-layers (LIFECYCLE-BEHAVIOUR.md §0.5).
   restorer: async ({ inputs: i, env, platformApi, log }) => {
@@ -40,7 +40,11 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     await exportImage({ ...i, env, platformApi, dropPrivileges: true, launcherInfo: LAUNCHER_INFO }, log);
   },
   creator: async ({ inputs: i, env, platformApi, log }) => {
-    await create({ ...i, image: i.images[0] ?? '', env, platformApi, launcherInfo: LAUNCHER_INFO }, log);
+    const experimentalMode = env['CNB_EXPERIMENTAL_MODE'];
+    await create(
+      { ...i, image: i.images[0] ?? '', env, platformApi, launcherInfo: LAUNCHER_INFO, experimentalMode },
+      log,
+    );
   },
   rebaser: async ({ inputs: i, env, log }) => {
     await rebase({ ...i, env }, log);

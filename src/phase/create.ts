@@ -49,6 +49,8 @@ export interface CreateOptions {
   readonly platformApi: ApiVersion;
   /** What `io.buildpacks.build.metadata` says about the launcher (the CLI passes the build's own). */
   readonly launcherInfo?: LauncherInfo;
+  /** CNB_EXPERIMENTAL_MODE (read by the CLI edge). */
+  readonly experimentalMode?: string | undefined;
 }
 
 const _opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>

@@ -57,6 +57,8 @@ export interface DetectOptions {
   /** The lifecycle's own process env (filtered before buildpacks see it). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly platformApi: ApiVersion;
+  /** CNB_EXPERIMENTAL_MODE as the platform set it (the CLI edge reads it; unset fails experimental features). */
+  readonly experimentalMode?: string | undefined;
   /**
    * The build user (the CLI passes CNB_USER_ID/CNB_GROUP_ID). As root, buildpacks run as this user,
    * and detection is refused without one (decision 7); otherwise buildpacks run as the current user.
@@ -140,8 +142,10 @@ function initError(e: unknown, what: string): never {
 async function loadOrder(opts: DetectOptions, store: ModuleStore, log: Logger): Promise<OrderFile> {
   const order = await readOrder(opts.order).catch((e) => initError(e, 'reading order'));
   if (hasExtensions(order)) {
-    // Image extensions are experimental at Platform API 0.12 (platform.md "Experimental Features"; decision 10).
-    checkExperimental('Dockerfiles', opts.env.CNB_EXPERIMENTAL_MODE, log);
+    // Image extensions are experimental before Platform API 0.13 (platform.md "Experimental Features";
+    // platform-0.13.md drops the mark; decision 10).
+    if (platformFeatures.extensionsExperimental(opts.platformApi))
+      checkExperimental('Dockerfiles', opts.experimentalMode, log);
     if (opts.extensions === undefined) {
       throw new LifecycleError(
         'ERR_EXTENSIONS_DIR',
@@ -290,7 +294,7 @@ async function chownTree(p: string, uid: number, gid: number): Promise<void> {
 
 function mismatch(mod: BuildpackModule, platformApi: ApiVersion, target: TargetMetadata): string | undefined {
   // The target check is gated on Platform API 0.12 for every buildpack API (BUILDPACK-API-VERSIONS.md F).
-  if (!platformFeatures.detectTargetCheck(platformApi)) return undefined;
+  if (!platformFeatures.targetData(platformApi)) return undefined;
   const targets = buildpackTargets(mod.descriptor, mod.api, mod.hasBinBuild);
   if (anyTargetSatisfied(target, targets)) return undefined;
   return `unable to satisfy target os/arch constraints; ${describeTargets(target, targets)}`;

@@ -2,15 +2,26 @@ import { LifecycleError } from './errors.ts';
 
 /**
  * API versions and the named feature predicates that are the only place the lifecycle asks
- * "which API is this?" (DESIGN.md "Style" 7). Adding Platform 0.7–0.11 or 0.13+ means adding to
- * SUPPORTED_PLATFORM_APIS and to the predicates below, nothing else.
+ * "which API is this?" (DESIGN.md "Style" 7). Supporting another Platform API means adding it to
+ * SUPPORTED_PLATFORM_APIS and adjusting the predicates below, nothing else.
  */
 export interface ApiVersion {
   readonly major: number;
   readonly minor: number;
 }
 
-export const SUPPORTED_PLATFORM_APIS = ['0.12'] as const;
+/** Platform APIs, oldest first (the reference's `api.Platform` list; platform-versions/platform-0.X.md). */
+export const SUPPORTED_PLATFORM_APIS = [
+  '0.7',
+  '0.8',
+  '0.9',
+  '0.10',
+  '0.11',
+  '0.12',
+  '0.13',
+  '0.14',
+  '0.15',
+] as const;
 export const SUPPORTED_BUILDPACK_APIS = ['0.7', '0.8', '0.9', '0.10', '0.11', '0.12'] as const;
 export const DEPRECATED_PLATFORM_APIS: readonly string[] = [];
 export const DEPRECATED_BUILDPACK_APIS: readonly string[] = [];
@@ -39,11 +50,28 @@ export function atLeast(a: ApiVersion, b: string): boolean {
   return compareApi(a, bv) >= 0;
 }
 
+/** CNB_DEPRECATION_MODE (the reference's `warn` default, `quiet`, `error`; `silent` is read as `quiet`). */
+export type DeprecationMode = 'warn' | 'quiet' | 'error';
+
+/** Reads CNB_DEPRECATION_MODE; unset or unknown values mean `warn`, as the reference. */
+export function deprecationMode(value: string | undefined): DeprecationMode {
+  const v = (value ?? '').toLowerCase();
+  return v === 'quiet' || v === 'silent' ? 'quiet' : v === 'error' ? 'error' : 'warn';
+}
+
 /**
  * Checks CNB_PLATFORM_API before any other input is parsed (platform.md "Platform API Compatibility").
- * Unset fails too (decision 9). Exit code 11.
+ * Unset fails too (decision 9). Exit code 11. A deprecated version warns, or fails with
+ * CNB_DEPRECATION_MODE=error, with the reference's messages (D-301).
  */
-export function checkPlatformApi(value: string | undefined): ApiVersion {
+export function checkPlatformApi(
+  value: string | undefined,
+  deprecation?: {
+    readonly mode: DeprecationMode;
+    readonly warn: (message: string) => void;
+    readonly deprecated?: readonly string[];
+  },
+): ApiVersion {
   const supported = SUPPORTED_PLATFORM_APIS.join(', ');
   if (value === undefined || value.trim() === '') {
     throw new LifecycleError(
@@ -59,6 +87,16 @@ export function checkPlatformApi(value: string | undefined): ApiVersion {
       'platformApi',
       `platform API version '${value}' is incompatible with the lifecycle; supported Platform APIs: ${supported}`,
     );
+  }
+  const deprecated = deprecation?.deprecated ?? DEPRECATED_PLATFORM_APIS;
+  if (deprecation && deprecation.mode !== 'quiet' && deprecated.includes(apiString(v))) {
+    if (deprecation.mode === 'error')
+      throw new LifecycleError(
+        'ERR_PLATFORM_API_DEPRECATED',
+        'platformApi',
+        `Platform requested deprecated API '${value}'; deprecated APIs are disabled by CNB_DEPRECATION_MODE=error: use one of ${supported} that is not deprecated, or set CNB_DEPRECATION_MODE=warn`,
+      );
+    deprecation.warn(`Platform requested deprecated API '${value}'`);
   }
   return v;
 }
@@ -90,8 +128,6 @@ export const buildpackFeatures = {
   noDirectKey: (v: ApiVersion) => atLeast(v, '0.9'),
   /** CNB_TARGET_* env vars during detect and build; `[[targets]]` in buildpack.toml (0.10+). */
   targetEnv: (v: ApiVersion) => atLeast(v, '0.10'),
-  /** `[[stacks]]` in buildpack.toml is deprecated in favour of `[[targets]]` (0.10+). */
-  targetsInDescriptor: (v: ApiVersion) => atLeast(v, '0.10'),
   /**
    * CNB_EXEC_ENV is given to bin/detect and bin/build (0.12+; BUILDPACK-API-VERSIONS.md D/Q: the
    * reference sets it, defaulting to `production`). `exec-env` filtering needs Platform API 0.15.
@@ -99,20 +135,98 @@ export const buildpackFeatures = {
   execEnv: (v: ApiVersion) => atLeast(v, '0.12'),
   /** `[[stacks]]` `io.buildpacks.stacks.bionic` maps to a target even when other stacks are listed (0.10+). */
   bionicTargetWithManyStacks: (v: ApiVersion) => atLeast(v, '0.10'),
-  /** Image extensions exist (extension.toml, order-extensions) (0.9+). */
-  extensions: (v: ApiVersion) => atLeast(v, '0.9'),
   /** Process `working-dir` in launch.toml (0.8+). */
   processWorkingDir: (v: ApiVersion) => atLeast(v, '0.8'),
 };
 
-/** Named Platform API feature predicates. Only 0.12 is supported today, so most are constant. */
+const since = (min: string) => (v: ApiVersion) => atLeast(v, min);
+const before = (max: string) => (v: ApiVersion) => !atLeast(v, max);
+
+/**
+ * Named Platform API feature predicates: every behaviour or input that differs between the supported
+ * Platform APIs is one of these (platform-versions/platform-0.X.md; PLATFORM-API-VERSIONS.md; where the
+ * texts are silent the reference lifecycle's `cmd/lifecycle` and `platform/`, see docs/decisions.md
+ * "Platform APIs"). Phases ask these, never a version number.
+ */
 export const platformFeatures = {
-  /** run.toml replaces stack.toml; analyzer resolves the run image (0.12). */
-  runToml: (v: ApiVersion) => atLeast(v, '0.12'),
-  /** Layout export (-layout, -layout-dir) is available (experimental) (0.12). */
-  ociLayout: (v: ApiVersion) => atLeast(v, '0.12'),
-  /** The detector checks buildpack targets against the run image target (0.12; LIFECYCLE-BEHAVIOUR.md §2). */
-  detectTargetCheck: (v: ApiVersion) => atLeast(v, '0.12'),
-  /** Image extensions may extend the run image (experimental) (0.12). */
-  runImageExtension: (v: ApiVersion) => atLeast(v, '0.12'),
+  /**
+   * SBOM files (platform-0.8.md "Build" / "Exporter"): the builder copies `<layer>.sbom.*`, `launch.sbom.*`
+   * and `build.sbom.*` into `<layers>/sbom/`, the exporter adds the SBOM layer and caches the build SBOMs,
+   * the analyzer and restorer restore them (0.8+).
+   */
+  sbomFiles: since('0.8'),
+  /**
+   * The legacy `bom` is an SBOM file (platform-0.9.md "Build"): the builder writes `sbom.legacy.json` and
+   * leaves `bom` out of `io.buildpacks.build.metadata` and report.toml `[build]`; the exporter honours
+   * SOURCE_DATE_EPOCH (platform-0.9.md "Exporter") (0.9+).
+   */
+  bomAsSbomFile: since('0.9'),
+  /** Analyzer `-skip-layers` and `-launch-cache` (platform-0.9.md "analyzer" Inputs) (0.9+). */
+  analyzerRestoresSbom: since('0.9'),
+  /**
+   * Image extensions: detector `-analyzed`, `-extensions`, `-generated`, restorer `-build-image`
+   * (platform-0.10.md "Inputs"); the restorer records the run image's digest in analyzed.toml (0.10+).
+   */
+  imageExtensions: since('0.10'),
+  /**
+   * Process `command` is an array in metadata.toml and the launcher appends user args to a process's
+   * own `args` only when it has none of its own… (platform-0.10.md "metadata.toml", "Launch") (0.10+).
+   */
+  processCommandArray: since('0.10'),
+  /** `-build-config` / CNB_BUILD_CONFIG_DIR on detector, builder and creator (platform-0.11.md) (0.11+). */
+  buildConfig: since('0.11'),
+  /** `-launcher-sbom`: the exporter adds the lifecycle's own SBOM files (platform-0.11.md "Exporter") (0.11+). */
+  launcherSbom: since('0.11'),
+  /** Rebaser `-previous-image` / CNB_PREVIOUS_IMAGE (platform-0.11.md "rebaser" Inputs) (0.11+). */
+  rebaserPreviousImage: since('0.11'),
+  /**
+   * run.toml (`-run`, CNB_RUN_PATH, `/cnb/run.toml`) replaces stack.toml (`-stack`, CNB_STACK_PATH,
+   * `/cnb/stack.toml`) for run image selection and the exported `runImage` metadata (platform.md
+   * "run.toml"; platform-0.11.md "stack.toml") (0.12+).
+   */
+  runToml: since('0.12'),
+  /** `-stack` / CNB_STACK_PATH (platform-0.11.md "stack.toml"): before 0.12 (the creator keeps it, D-302). */
+  stackToml: before('0.12'),
+  /** OCI layout export: `-layout`, `-layout-dir` (platform.md "Experimental Features") (0.12+). */
+  ociLayout: since('0.12'),
+  /**
+   * Target data (platform.md "Target Data"): analyzed.toml `run-image.image` and `run-image.target`, the
+   * builder's `-analyzed`, the detector's target check, the restorer's `-daemon` and target lookup (0.12+).
+   */
+  targetData: since('0.12'),
+  /** Run image extension: extender `-kind`/`-extended`, exporter `-extended` (platform.md "extender") (0.12+). */
+  runImageExtension: since('0.12'),
+  /** Rebaser `-force` and the `io.buildpacks.rebasable` rule (platform.md "rebaser") (0.12+). */
+  rebaseForce: since('0.12'),
+  /** Image extensions (Dockerfiles) are experimental (platform-0.12 "Experimental Features"; GA in 0.13). */
+  extensionsExperimental: before('0.13'),
+  /** `-insecure-registry` flag (platform-0.13.md "Inputs"; the env var at every version, D-300) (0.13+). */
+  insecureRegistryFlag: since('0.13'),
+  /**
+   * Restorer `-run` and run image mirror re-resolution (platform-0.14.md "restorer"); layer metadata of
+   * launch+cache layers missing from the app image comes from the cache (0.14+).
+   */
+  restorerResolvesRunImage: since('0.14'),
+  /**
+   * Execution environment (platform-0.15.md "Execution Environment"): CNB_EXEC_ENV is read, processes
+   * are filtered by `exec-env`, the exporter sets `io.buildpacks.exec-env` (0.15+).
+   */
+  execEnv: since('0.15'),
 };
+
+export type PlatformFeature = keyof typeof platformFeatures;
+
+/**
+ * The supported versions at which a feature holds, as text for the docs: `0.12+`, `0.7-0.11`, or
+ * `all`.
+ */
+export function featureVersions(feature: PlatformFeature): string {
+  const all = SUPPORTED_PLATFORM_APIS.map((s) => parseApi(s)!);
+  const on = all.filter((v) => platformFeatures[feature](v)).map(apiString);
+  if (on.length === all.length) return 'all';
+  if (on.length === 0) return 'none';
+  const first = on[0]!;
+  const last = on[on.length - 1]!;
+  if (last === SUPPORTED_PLATFORM_APIS[SUPPORTED_PLATFORM_APIS.length - 1]) return `${first}+`;
+  return first === last ? first : `${first}-${last}`;
+}

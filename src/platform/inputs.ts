@@ -1,3 +1,4 @@
+import { type ApiVersion, type PlatformFeature, platformFeatures } from './api.ts';
 import { LifecycleError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
@@ -49,6 +50,8 @@ export interface PhaseInputs {
   runImage?: string;
   skipLayers: boolean;
   skipRestore: boolean;
+  /** `-stack` / CNB_STACK_PATH (stack.toml; before Platform API 0.12, and the creator's at every version). */
+  stack: string;
   tags: string[];
   uid?: number;
   /** Positional image arguments. */
@@ -71,6 +74,8 @@ export interface InputDef {
   readonly default?: string | boolean | DerivedDefault;
   /** Set for experimental inputs (platform.md "Experimental Features"); the text names the feature. */
   readonly experimental?: string;
+  /** When set, the input is experimental only at the Platform APIs where this predicate holds. */
+  readonly experimentalWhen?: PlatformFeature;
   readonly description: string;
   /** Extra flag names accepted for this input (deprecated spellings). */
   readonly aliases?: readonly string[];
@@ -125,7 +130,8 @@ export const INPUTS: readonly InputDef[] = [
     flag: 'build-image',
     kind: 'string',
     env: 'CNB_BUILD_IMAGE',
-    experimental: 'build image extension',
+    experimental: 'Dockerfiles',
+    experimentalWhen: 'extensionsExperimental',
     description: 'Reference to the current build image (image extensions)',
   },
   {
@@ -384,6 +390,14 @@ export const INPUTS: readonly InputDef[] = [
     description: 'Do not restore layer data, only store.toml',
   },
   {
+    key: 'stack',
+    flag: 'stack',
+    kind: 'string',
+    env: 'CNB_STACK_PATH',
+    default: '/cnb/stack.toml',
+    description: 'Path to stack file (stack.toml; deprecated by run.toml)',
+  },
+  {
     key: 'tags',
     flag: 'tag',
     kind: 'list',
@@ -391,6 +405,12 @@ export const INPUTS: readonly InputDef[] = [
   },
   { key: 'uid', flag: 'uid', kind: 'int', env: 'CNB_USER_ID', description: 'UID of the build image User' },
 ];
+
+/** True when the input is experimental at Platform API `api` (at some version when `api` is undefined). */
+export function isExperimentalAt(d: InputDef, api?: ApiVersion): boolean {
+  if (d.experimental === undefined) return false;
+  return api === undefined || d.experimentalWhen === undefined || platformFeatures[d.experimentalWhen](api);
+}
 
 export const INPUT_BY_KEY: ReadonlyMap<Key, InputDef> = new Map(INPUTS.map((d) => [d.key, d]));
 

@@ -1,3 +1,4 @@
+import { type ApiVersion, type PlatformFeature, platformFeatures } from './api.ts';
 import { LifecycleError } from './errors.ts';
 import { INPUTS, type InputDef, type PhaseInputs } from './inputs.ts';
 
@@ -17,9 +18,15 @@ export const PHASES = [
 ] as const;
 export type PhaseName = (typeof PHASES)[number];
 
+/**
+ * A flag of a phase: its name, or its name and the Platform API feature that brings it (the flag exists
+ * only at the versions where the predicate holds; platform-versions/platform-0.X.md "Inputs", D-300).
+ */
+export type PhaseFlag = string | readonly [flag: string, when: PlatformFeature];
+
 export interface PhaseDef {
   readonly name: PhaseName;
-  readonly flags: readonly string[];
+  readonly flags: readonly PhaseFlag[];
   /**
    * Inputs read from their env var only, with no flag: the detector and builder run buildpacks as
    * CNB_USER_ID/CNB_GROUP_ID when started as root (decision 7) but, like the reference, take no -uid/-gid.
@@ -32,7 +39,7 @@ export interface PhaseDef {
 }
 
 const common = ['log-level', 'no-color'];
-const registry = ['insecure-registry'];
+const registry: readonly PhaseFlag[] = [['insecure-registry', 'insecureRegistryFlag']];
 
 export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
   analyzer: {
@@ -44,14 +51,15 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'cache-image',
       'daemon',
       'gid',
-      'launch-cache',
+      ['launch-cache', 'analyzerRestoresSbom'],
       'layers',
-      'layout',
-      'layout-dir',
+      ['layout', 'ociLayout'],
+      ['layout-dir', 'ociLayout'],
       'previous-image',
-      'run',
+      ['run', 'runToml'],
       'run-image',
-      'skip-layers',
+      ['skip-layers', 'analyzerRestoresSbom'],
+      ['stack', 'stackToml'],
       'tag',
       'uid',
     ],
@@ -63,18 +71,18 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
     name: 'detector',
     flags: [
       ...common,
-      'analyzed',
+      ['analyzed', 'imageExtensions'],
       'app',
-      'build-config',
+      ['build-config', 'buildConfig'],
       'buildpacks',
-      'extensions',
-      'generated',
+      ['extensions', 'imageExtensions'],
+      ['generated', 'imageExtensions'],
       'group',
       'layers',
       'order',
       'plan',
       'platform',
-      'run',
+      ['run', 'runToml'],
     ],
     envOnly: ['uid', 'gid'],
     positional: 'none',
@@ -87,16 +95,17 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       ...common,
       ...registry,
       'analyzed',
-      'build-image',
+      ['build-image', 'imageExtensions'],
       'cache-dir',
       'cache-image',
-      'daemon',
-      'generated',
+      ['daemon', 'targetData'],
+      ['generated', 'runImageExtension'],
       'gid',
       'group',
       'layers',
-      'layout',
-      'layout-dir',
+      ['layout', 'ociLayout'],
+      ['layout-dir', 'ociLayout'],
+      ['run', 'restorerResolvesRunImage'],
       'skip-layers',
       'uid',
     ],
@@ -112,12 +121,12 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'app',
       'build-config',
       'buildpacks',
-      'extended',
+      ['extended', 'runImageExtension'],
       'generated',
       'gid',
       'group',
       'kaniko-cache-ttl',
-      'kind',
+      ['kind', 'runImageExtension'],
       'layers',
       'plan',
       'platform',
@@ -131,9 +140,9 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
     name: 'builder',
     flags: [
       ...common,
-      'analyzed',
+      ['analyzed', 'targetData'],
       'app',
-      'build-config',
+      ['build-config', 'buildConfig'],
       'buildpacks',
       'group',
       'layers',
@@ -155,20 +164,22 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'cache-dir',
       'cache-image',
       'daemon',
-      'extended',
+      ['extended', 'runImageExtension'],
       'gid',
       'group',
       'launch-cache',
       'launcher',
-      'launcher-sbom',
+      ['launcher-sbom', 'launcherSbom'],
       'layers',
-      'layout',
-      'layout-dir',
+      ['layout', 'ociLayout'],
+      ['layout-dir', 'ociLayout'],
       'parallel',
       'process-type',
       'project-metadata',
       'report',
-      'run',
+      ['run', 'runToml'],
+      'run-image',
+      ['stack', 'stackToml'],
       'uid',
     ],
     positional: 'one-or-more',
@@ -181,7 +192,7 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       ...common,
       ...registry,
       'app',
-      'build-config',
+      ['build-config', 'buildConfig'],
       'buildpacks',
       'cache-dir',
       'cache-image',
@@ -189,10 +200,10 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'gid',
       'launch-cache',
       'launcher',
-      'launcher-sbom',
+      ['launcher-sbom', 'launcherSbom'],
       'layers',
-      'layout',
-      'layout-dir',
+      ['layout', 'ociLayout'],
+      ['layout-dir', 'ociLayout'],
       'order',
       'parallel',
       'platform',
@@ -200,9 +211,10 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'process-type',
       'project-metadata',
       'report',
-      'run',
+      ['run', 'runToml'],
       'run-image',
       'skip-restore',
+      'stack',
       'tag',
       'uid',
     ],
@@ -213,7 +225,17 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
   },
   rebaser: {
     name: 'rebaser',
-    flags: [...common, ...registry, 'daemon', 'force', 'gid', 'previous-image', 'report', 'run-image', 'uid'],
+    flags: [
+      ...common,
+      ...registry,
+      'daemon',
+      ['force', 'rebaseForce'],
+      'gid',
+      ['previous-image', 'rebaserPreviousImage'],
+      'report',
+      'run-image',
+      'uid',
+    ],
     positional: 'one-or-more',
     header: 'REBASING',
     usage: 'rebaser [flags] <image> [<image>...]',
@@ -224,9 +246,22 @@ export function isPhase(s: string | undefined): s is PhaseName {
   return s !== undefined && (PHASES as readonly string[]).includes(s);
 }
 
-/** The input definitions a phase accepts, flag name → definition (aliases included). */
-export function phaseInputs(phase: PhaseName): Map<string, InputDef> {
-  const wanted = new Set(PHASE_DEFS[phase].flags);
+/** A phase flag's name and the feature that brings it (undefined: every version). */
+export function flagOf(f: PhaseFlag): { readonly flag: string; readonly when?: PlatformFeature } {
+  return typeof f === 'string' ? { flag: f } : { flag: f[0], when: f[1] };
+}
+
+/**
+ * The input definitions a phase accepts at Platform API `api`, flag name → definition (aliases
+ * included); without `api`, those of every supported version.
+ */
+export function phaseInputs(phase: PhaseName, api?: ApiVersion): Map<string, InputDef> {
+  const wanted = new Set(
+    PHASE_DEFS[phase].flags
+      .map(flagOf)
+      .filter((f) => api === undefined || f.when === undefined || platformFeatures[f.when](api))
+      .map((f) => f.flag),
+  );
   const out = new Map<string, InputDef>();
   for (const d of INPUTS) {
     if (!wanted.has(d.flag)) continue;

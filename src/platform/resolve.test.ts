@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseApi } from './api.ts';
 import { isLifecycleError } from './errors.ts';
-import { PHASE_DEFS, PHASES, type PhaseName } from './phases.ts';
+import { flagOf, PHASE_DEFS, PHASES, type PhaseName } from './phases.ts';
 import { resolveInputs } from './resolve.ts';
 
 const none = () => false;
@@ -246,7 +247,64 @@ describe('phase table (platform.md "Usage")', () => {
   };
   for (const phase of PHASES) {
     it(`${phase} accepts every flag of its usage`, () => {
-      for (const f of expected[phase]) assert.ok(PHASE_DEFS[phase].flags.includes(f), `${phase} -${f}`);
+      const flags = PHASE_DEFS[phase].flags.map((f) => flagOf(f).flag);
+      for (const f of expected[phase]) assert.ok(flags.includes(f), `${phase} -${f}`);
     });
   }
+});
+
+describe('inputs per Platform API (platform-versions/platform-0.X.md "Inputs"; D-300)', () => {
+  const v = (s: string) => parseApi(s)!;
+  const exitOf = (phase: PhaseName, args: string[], api: string, env = {}) => {
+    try {
+      resolveInputs(phase, args, env, none, v(api));
+      return 0;
+    } catch (e) {
+      return isLifecycleError(e) ? e.exitCode : -1;
+    }
+  };
+  // [phase, flag args, versions where the flag exists, versions where it is undefined (exit 2)]
+  const cases: [PhaseName, string[], string[], string[]][] = [
+    ['analyzer', ['-stack', '/s.toml', 'img'], ['0.7', '0.11'], ['0.12', '0.15']],
+    ['analyzer', ['-run', '/r.toml', 'img'], ['0.12', '0.15'], ['0.7', '0.11']],
+    ['analyzer', ['-skip-layers', 'img'], ['0.9', '0.15'], ['0.7', '0.8']],
+    ['analyzer', ['-launch-cache', '/c', 'img'], ['0.9'], ['0.8']],
+    ['analyzer', ['-insecure-registry', 'r:5000', 'img'], ['0.13', '0.15'], ['0.7', '0.12']],
+    ['detector', ['-analyzed', '/a.toml'], ['0.10'], ['0.9']],
+    ['detector', ['-extensions', '/e'], ['0.10'], ['0.9']],
+    ['detector', ['-build-config', '/b'], ['0.11'], ['0.10']],
+    ['detector', ['-run', '/r.toml'], ['0.12'], ['0.11']],
+    ['restorer', ['-build-image', 'b:1'], ['0.10'], ['0.9']],
+    ['restorer', ['-daemon'], ['0.12'], ['0.11']],
+    ['restorer', ['-run', '/r.toml'], ['0.14', '0.15'], ['0.13']],
+    ['builder', ['-analyzed', '/a.toml'], ['0.12'], ['0.11']],
+    ['builder', ['-build-config', '/b'], ['0.11'], ['0.10']],
+    ['exporter', ['-launcher-sbom', '/l', 'img'], ['0.11'], ['0.10']],
+    ['exporter', ['-stack', '/s.toml', 'img'], ['0.11'], ['0.12']],
+    ['exporter', ['-parallel', 'img'], ['0.7', '0.15'], []],
+    ['creator', ['-stack', '/s.toml', 'img'], ['0.7', '0.15'], []],
+    ['creator', ['-run', '/r.toml', 'img'], ['0.12'], ['0.11']],
+    ['rebaser', ['-previous-image', 'p', 'img'], ['0.11'], ['0.10']],
+    ['rebaser', ['-force', 'img'], ['0.12'], ['0.11']],
+    ['extender', ['-kind', 'run'], ['0.12'], ['0.11']],
+  ];
+  for (const [phase, args, ok, undefinedAt] of cases) {
+    it(`${phase} ${args[0]}: exists at ${ok.join(', ')}${undefinedAt.length ? `, exit 2 at ${undefinedAt.join(', ')}` : ''}`, () => {
+      for (const a of ok) assert.equal(exitOf(phase, args, a), 0, a);
+      for (const a of undefinedAt) assert.equal(exitOf(phase, args, a), 2, a);
+    });
+  }
+  it('env vars are read at every version, as the reference: CNB_INSECURE_REGISTRIES at 0.12', () => {
+    const r = resolveInputs('analyzer', ['img'], { CNB_INSECURE_REGISTRIES: 'r:5000' }, none, v('0.12'));
+    assert.deepEqual(r.inputs.insecureRegistries, ['r:5000']);
+    const s = resolveInputs('analyzer', ['img'], { CNB_STACK_PATH: '/my/stack.toml' }, none, v('0.11'));
+    assert.equal(s.inputs.stack, '/my/stack.toml');
+    assert.equal(resolveInputs('analyzer', ['img'], {}, none, v('0.7')).inputs.stack, '/cnb/stack.toml');
+  });
+  it('-build-image is experimental before 0.13 only (platform-0.13.md: extensions leave experimental)', () => {
+    const exp = (api: string) =>
+      resolveInputs('restorer', ['-build-image', 'b:1'], {}, none, v(api)).experimental;
+    assert.deepEqual(exp('0.12'), ['Dockerfiles']);
+    assert.deepEqual(exp('0.13'), []);
+  });
 });

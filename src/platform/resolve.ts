@@ -1,7 +1,15 @@
+import type { ApiVersion } from './api.ts';
 import { LifecycleError } from './errors.ts';
 import { givenValue, listItems, mergeList, type RawFlagValue } from './given-flags.ts';
 import { type FlagSpec, parseFlags, parseGoBool } from './go-flags.ts';
-import { type DefaultContext, INPUTS, type InputDef, type PhaseInputs, validLogLevel } from './inputs.ts';
+import {
+  type DefaultContext,
+  INPUTS,
+  type InputDef,
+  isExperimentalAt,
+  type PhaseInputs,
+  validLogLevel,
+} from './inputs.ts';
 import { checkPositionals, PHASE_DEFS, type PhaseName, phaseInputs } from './phases.ts';
 
 export interface Resolved {
@@ -40,16 +48,21 @@ function convert(d: InputDef, raw: RawFlagValue, source: string): unknown {
 }
 
 /**
- * Resolves a phase's inputs: flag > env var > default (platform.md "Usage").
- * Pure apart from `exists` (used by the `-order` default). Throws exit code 3 on invalid input.
+ * Resolves a phase's inputs at Platform API `api`: flag > env var > default (platform.md "Usage").
+ * Flags are those of `api` (a flag of another version exits 2, as Go's flag package); env vars are read
+ * for every input the phase has at any version, as the reference (D-300). Without `api`, every version's
+ * flags are accepted. Pure apart from `exists` (used by the `-order` default). Throws exit code 3 on
+ * invalid input.
  */
 export function resolveInputs(
   phase: PhaseName,
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   exists: (path: string) => boolean,
+  api?: ApiVersion,
 ): Resolved {
-  const accepted = phaseInputs(phase);
+  const accepted = phaseInputs(phase, api);
+  const known = phaseInputs(phase);
   const specs: FlagSpec[] = [...accepted.entries()].map(([flag, d]) => ({
     name: flag,
     kind: d.kind === 'duration' ? 'string' : d.kind,
@@ -63,7 +76,7 @@ export function resolveInputs(
     if (v !== undefined) given.set(d, convert(d, v, `-${flag}`));
   }
   const out: Record<string, unknown> = {};
-  const acceptedDefs = new Set(accepted.values());
+  const acceptedDefs = new Set(known.values());
   // Env vars and defaults: for inputs the phase accepts only.
   const value = (d: InputDef): unknown => {
     const e = d.env === undefined ? undefined : env[d.env];
@@ -96,7 +109,7 @@ export function resolveInputs(
 
   const experimental: string[] = [];
   for (const d of INPUTS) {
-    if (!d.experimental || !acceptedDefs.has(d)) continue;
+    if (!d.experimental || !acceptedDefs.has(d) || !isExperimentalAt(d, api)) continue;
     const v = out[d.key];
     if (v !== undefined && v !== false && v !== '') experimental.push(d.experimental);
   }

@@ -10,17 +10,22 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
   it('exits 11 when CNB_PLATFORM_API is unset, saying how to fix it (decision 9)', async () => {
     const r = await runPhase('detector', []);
     assert.equal(r.code, 11);
-    assert.match(r.stderr, /CNB_PLATFORM_API is not set; please set 'CNB_PLATFORM_API'.*supported: 0\.12/);
+    assert.match(
+      r.stderr,
+      /CNB_PLATFORM_API is not set; please set 'CNB_PLATFORM_API'.*supported: 0\.7, 0\.8, 0\.9, 0\.10, 0\.11, 0\.12, 0\.13, 0\.14, 0\.15/,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 
   it('exits 11 for an unsupported Platform API and lists the supported ones', async () => {
-    for (const v of ['0.11', '0.13', '1.0', 'abc']) {
+    for (const v of ['0.6', '0.16', '1.0', 'abc']) {
       const r = await runPhase('builder', [], { CNB_PLATFORM_API: v });
       assert.equal(r.code, 11, v);
       assert.match(
         r.stderr,
-        new RegExp(`'${v.replace('.', '\\.')}' is incompatible.*supported Platform APIs: 0\\.12`),
+        new RegExp(
+          `'${v.replace('.', '\\.')}' is incompatible.*supported Platform APIs: 0\\.7, 0\\.8, .*0\\.15`,
+        ),
       );
     }
   });
@@ -102,7 +107,10 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
 
   it('writes lifecycle.toml with the supported APIs', () => {
     const text = readFileSync(join(LIFECYCLE_DIR, 'lifecycle.toml'), 'utf8');
-    assert.match(text, /\[apis\.platform\][\s\S]*supported = \["0\.12"\]/);
+    assert.match(
+      text,
+      /\[apis\.platform\][\s\S]*supported = \["0\.7", "0\.8", "0\.9", "0\.10", "0\.11", "0\.12", "0\.13", "0\.14", "0\.15"\]/,
+    );
     assert.match(
       text,
       /\[apis\.buildpack\][\s\S]*supported = \["0\.7", "0\.8", "0\.9", "0\.10", "0\.11", "0\.12"\]/,

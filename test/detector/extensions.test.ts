@@ -38,7 +38,8 @@ describe('detector: image extensions', () => {
     opts = (mode = 'warn') => ({
       extensions: EXTENSIONS,
       run: join(ws.root, 'run.toml'),
-      env: { ...env, CNB_EXPERIMENTAL_MODE: mode },
+      env,
+      experimentalMode: mode,
     });
   });
   afterEach(() => ws.cleanup());
@@ -52,6 +53,16 @@ describe('detector: image extensions', () => {
     assert.ok(error);
     assert.notEqual(error.exitCode, 0);
     assert.match(error.message, /experimental/i);
+  });
+
+  it('are not experimental from Platform API 0.13 (platform-0.13.md "Experimental Features")', async () => {
+    await ws.write(
+      'layers/order.toml',
+      withExtensions([['buildpack_for_ext@0.0.1']], [['simple_extension@0.0.1']]),
+    );
+    const { result, lines } = await ws.run({ ...opts('error'), platformApi: { major: 0, minor: 13 } });
+    assert.ok(result, lines.join('\n'));
+    assert.ok(!lines.some((l) => /experimental/i.test(l)));
   });
 
   it('detect, generate a run.Dockerfile, switch the run image and filter the plan', async () => {

@@ -18,9 +18,9 @@ after(() => {
 });
 
 describe('launcher: CNB_PLATFORM_API (platform.md "Platform API Compatibility"; README decision 4)', () => {
-  it('absent or empty means 0.12; 0.12 and v0.12 are accepted', () => {
+  it('absent or empty means 0.12; 0.7 through 0.15 (and v0.12) are accepted', () => {
     const f = fixture().metadata([], []);
-    for (const value of [undefined, '', '0.12', 'v0.12']) {
+    for (const value of [undefined, '', '0.12', 'v0.12', '0.7', '0.9', '0.13', '0.15']) {
       const r = f.run(['--', 'echo', 'ok'], { env: { CNB_PLATFORM_API: value } });
       assert.equal(r.status, 0, `${value}: ${r.stderr}`);
       assert.equal(r.stdout, 'ok\n');
@@ -29,9 +29,11 @@ describe('launcher: CNB_PLATFORM_API (platform.md "Platform API Compatibility"; 
 
   it('an unsupported or unparsable Platform API exits 11', () => {
     const f = fixture().metadata([], []);
-    const old = f.run(['--', 'true'], { env: { CNB_PLATFORM_API: '0.11' } });
-    assert.equal(old.status, 11);
-    assert.match(old.stderr, /platform API version '0.11' is incompatible with the lifecycle/);
+    for (const v of ['0.6', '0.16']) {
+      const old = f.run(['--', 'true'], { env: { CNB_PLATFORM_API: v } });
+      assert.equal(old.status, 11);
+      assert.match(old.stderr, new RegExp(`platform API version '${v}' is incompatible with the lifecycle`));
+    }
     const bad = f.run(['--', 'true'], { env: { CNB_PLATFORM_API: '0.12.1' } });
     assert.equal(bad.status, 11);
     assert.match(bad.stderr, /failed to parse platform API '0.12.1'/);
