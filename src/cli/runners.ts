@@ -1,4 +1,15 @@
-import { analyze, build, create, detect, exportImage, rebase, restore } from '../phase/index.ts';
+import { inContainer } from '../extend/index.ts';
+import {
+  analyze,
+  build,
+  create,
+  detect,
+  exportImage,
+  extend,
+  extendAndBuild,
+  rebase,
+  restore,
+} from '../phase/index.ts';
 import { LifecycleError, type PhaseName, parseGoBool } from '../platform/index.ts';
 import { LAUNCHER_INFO } from './build-info.ts';
 import type { PhaseContext } from './main.ts';
@@ -9,14 +20,19 @@ import type { PhaseContext } from './main.ts';
  */
 export type Runner = (ctx: PhaseContext) => Promise<void>;
 
-function notImplemented(ctx: PhaseContext): Promise<void> {
-  return Promise.reject(
-    new LifecycleError(
-      'ERR_NOT_IMPLEMENTED',
-      'failed',
-      `the ${ctx.phase} phase is not implemented in this version of the lifecycle (image extensions are experimental and need a Dockerfile applier); nothing was done`,
-    ),
-  );
+/**
+ * The extender changes the root filesystem it runs on, so outside a container it refuses, as the
+ * reference does (platform.md "extender": run in the build or run environment).
+ */
+async function extender({ inputs: i, env, platformApi, log }: PhaseContext): Promise<void> {
+  if (!(await inContainer({ env })))
+    throw new LifecycleError(
+      'ERR_EXTEND_NOT_IN_CONTAINER',
+      'extend',
+      'the extender must run inside a container of the image it extends (it changes the root filesystem it runs on); run it as a step of the build or run image',
+    );
+  if (i.kind === 'build') await extendAndBuild({ ...i, env, platformApi }, log);
+  else await extend({ ...i }, log);
 }
 
 /** Phase name → runner. The CLI phases hand directories to the build user and drop privileges themselves. */
@@ -32,7 +48,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     const skipLayers = i.skipLayers || parseGoBool(env['CNB_SKIP_RESTORE'] ?? '') === true;
     await restore({ ...i, skipLayers, env, platformApi, dropPrivileges: true }, log);
   },
-  extender: notImplemented,
+  extender,
   builder: async ({ inputs: i, env, platformApi, log }) => {
     await build({ ...i, env, platformApi }, log);
   },
