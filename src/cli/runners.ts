@@ -35,6 +35,9 @@ async function extender({ inputs: i, env, platformApi, log }: PhaseContext): Pro
   else await extend({ ...i }, log);
 }
 
+/** Where the extender finds base image metadata (platform.md `extender`; the reference's fixed path). */
+const KANIKO_DIR = '/kaniko';
+
 /** Phase name → runner. The CLI phases hand directories to the build user and drop privileges themselves. */
 export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   analyzer: async ({ inputs: i, env, platformApi, log }) => {
@@ -46,7 +49,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   // CNB_SKIP_RESTORE also means skip-layers (LIFECYCLE-BEHAVIOUR.md §0.5).
   restorer: async ({ inputs: i, env, platformApi, log }) => {
     const skipLayers = i.skipLayers || parseGoBool(env['CNB_SKIP_RESTORE'] ?? '') === true;
-    await restore({ ...i, skipLayers, env, platformApi, dropPrivileges: true }, log);
+    await restore({ ...i, skipLayers, env, platformApi, dropPrivileges: true, kanikoDir: KANIKO_DIR }, log);
   },
   extender,
   builder: async ({ inputs: i, env, platformApi, log }) => {

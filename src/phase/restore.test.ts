@@ -110,14 +110,6 @@ describe('restore (platform.md "restorer"; LIFECYCLE-BEHAVIOUR.md §3)', () => {
     assert.equal(existsSync(join(s.layers, BP_DIR)), false);
   });
 
-  it('rejects -build-image (experimental kaniko build image extension) clearly', async () => {
-    const s = await scenario();
-    await assert.rejects(
-      restore(opts(s, { buildImage: 'registry.example/builder' }), memoryLogger()),
-      /not supported/,
-    );
-  });
-
   it('warns and continues when analyzed.toml is missing or unusable', async () => {
     const s = await scenario();
     await writeFile(s.analyzed, 'not = [valid');

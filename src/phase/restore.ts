@@ -29,9 +29,11 @@ import {
   LifecycleError,
   type Logger,
   messageOf,
+  platformFeatures,
 } from '../platform/index.ts';
 import { imageStore } from './image-store.ts';
 import { ensureOwnerAndDrop, isRoot } from './privileges.ts';
+import { resolveBuildImage, saveToKanikoCache } from './restore-build-image.ts';
 import { targetFromConfig } from './run-image.ts';
 
 /** Inputs of the restorer (platform.md "restorer" Inputs); every path absolute. */
@@ -48,8 +50,16 @@ export interface RestoreOptions {
   /** `-layout` / `-layout-dir` (experimental): read the run image from an OCI layout. */
   readonly layout?: boolean;
   readonly layoutDir?: string;
-  /** `-build-image` (experimental build image extension through kaniko): not supported, rejected. */
+  /**
+   * `-build-image` (Platform API 0.10+): resolved to a digest, recorded as `[build-image]` in
+   * analyzed.toml, and its manifest and config saved under `<kanikoDir>/cache/base/<digest>`.
+   */
   readonly buildImage?: string;
+  /**
+   * `<kaniko>`, where base image metadata is saved for the extender (the CLI passes `/kaniko`, as the
+   * reference). Unset, or a directory that does not exist: nothing is saved (D-274).
+   */
+  readonly kanikoDir?: string;
   /** Build user (CNB_USER_ID/CNB_GROUP_ID): when running as root, directories are handed over, then privileges dropped. */
   readonly uid?: number;
   readonly gid?: number;
@@ -116,6 +126,8 @@ async function completeRunImage(
   }
   if (img === undefined)
     throw new LifecycleError('ERR_RUN_IMAGE', 'failed', `failed to get run image ${name}: image not found`);
+  // A run image to extend: the extender reads its metadata from the kaniko cache, as the reference.
+  if (extend) await saveToKanikoCache(o.kanikoDir, img, log);
   return {
     ...analyzed,
     runImage: { ...run, reference: store.identifier(name, img), target: targetFromConfig(img.config) },
@@ -203,22 +215,23 @@ function restoreError(e: unknown): unknown {
  * 12 for buildpack APIs, 42 for restore errors. Damaged cache entries are warnings.
  */
 export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
-  if (o.buildImage !== undefined && o.buildImage !== '')
-    throw new LifecycleError(
-      'ERR_UNSUPPORTED',
-      'failed',
-      `-build-image ${o.buildImage}: extending the build image (experimental, needs kaniko) is not supported by this lifecycle; remove -build-image / CNB_BUILD_IMAGE`,
-    );
   const keychain = auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env));
-  if (o.cacheImage) await keychain.resolve(parseReference(o.cacheImage).registry);
+  const buildImage =
+    o.buildImage && platformFeatures.imageExtensions(o.platformApi) ? o.buildImage : undefined;
+  for (const ref of [o.cacheImage, buildImage]) if (ref) await keychain.resolve(parseReference(ref).registry);
   if (o.dropPrivileges)
-    await ensureOwnerAndDrop({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir] }, log);
+    await ensureOwnerAndDrop({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir, o.kanikoDir] }, log);
 
   const group = await readGroup(o.group);
   for (const el of group.group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
 
   let analyzed = await readAnalyzedOrWarn(o.analyzed, log);
   if (analyzed !== undefined) {
+    if (buildImage !== undefined) {
+      const opts = { env: o.env, keychain, insecureRegistries: o.insecureRegistries ?? [] };
+      const resolved = await resolveBuildImage(buildImage, { ...opts, kanikoDir: o.kanikoDir }, log);
+      analyzed = { ...analyzed, buildImage: resolved };
+    }
     analyzed = await completeRunImage(analyzed, group, o, keychain, log);
     await writeAnalyzed(o.analyzed, analyzed);
   }
