@@ -115,9 +115,9 @@ describe('restorer -build-image', () => {
     assert.equal(existsSync(kaniko), false);
   });
 
-  it('black-box: -build-image= and CNB_BUILD_IMAGE are accepted without the experimental guard', async () => {
+  it("black-box: -build-image and CNB_BUILD_IMAGE at Platform 0.13 (Tekton's), an empty flag taking the env var", async () => {
     const s = await scenario();
-    const env = { CNB_PLATFORM_API: '0.12' };
+    const env = { CNB_PLATFORM_API: '0.13' };
     const kanikoBefore = existsSync('/kaniko');
     const r = await runPhase('restorer', ['-layers', s.layers, `-build-image=${ref}`], env);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -143,7 +143,7 @@ describe('restorer -build-image', () => {
     const s = await scenario();
     const missing = `${reg.host}/restorer/nobuilder:latest`;
     const r = await runPhase('restorer', ['-layers', s.layers, '-build-image', missing], {
-      CNB_PLATFORM_API: '0.12',
+      CNB_PLATFORM_API: '0.13',
     });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`failed to pull builder image ${missing.replace(/[.]/g, '\\.')}`));
