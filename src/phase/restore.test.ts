@@ -129,9 +129,11 @@ describe('restore (platform.md "restorer"; LIFECYCLE-BEHAVIOUR.md §3)', () => {
 
   it('fails with exit 42 when a layer cannot be written', async () => {
     const s = await scenario();
-    // A file where the layer directory must go: extraction fails for a reason other than cache damage.
+    // The buildpack's layers directory is a file, so nothing can be extracted beside the layer: a failure
+    // other than cache damage. (A file in the layer's own place is replaced, since layers are renamed in.)
     await restore(opts(s, { skipLayers: true }), memoryLogger());
-    await writeFile(join(s.layers, BP_DIR, 'cached'), 'in the way');
+    await rm(join(s.layers, BP_DIR), { recursive: true });
+    await writeFile(join(s.layers, BP_DIR), 'in the way');
     await assert.rejects(restore(opts(s), memoryLogger()), (e: Error & { exitCode?: number }) => {
       assert.equal(e.exitCode, 42);
       assert.match(e.message, /^failed to restore: /);
