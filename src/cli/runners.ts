@@ -1,4 +1,4 @@
-import { inContainer } from '../extend/index.ts';
+import { inContainer, KANIKO_DIR } from '../extend/index.ts';
 import {
   analyze,
   build,
@@ -34,9 +34,6 @@ async function extender({ inputs: i, env, platformApi, log }: PhaseContext): Pro
   if (i.kind === 'build') await extendAndBuild({ ...i, env, platformApi }, log);
   else await extend({ ...i }, log);
 }
-
-/** Where the extender finds base image metadata (platform.md `extender`; the reference's fixed path). */
-const KANIKO_DIR = '/kaniko';
 
 /** Phase name → runner. The CLI phases hand directories to the build user and drop privileges themselves. */
 export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {

@@ -1,12 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { type auth, type Image, layout, parseReference, remote } from '../image/index.ts';
+import { saveBaseImage } from '../extend/index.ts';
+import { type auth, type Image, parseReference, remote } from '../image/index.ts';
 import { LifecycleError, type Logger, messageOf } from '../platform/index.ts';
-
-/** Where the restorer leaves base image metadata for the extender: `<kaniko>/cache/base/<digest>`. */
-export function kanikoBaseDir(kanikoDir: string, digest: string): string {
-  return join(kanikoDir, 'cache', 'base', digest);
-}
 
 /**
  * Saves `img`'s manifest and config (no layer blobs) as an OCI image layout under
@@ -26,9 +21,8 @@ export async function saveToKanikoCache(
       log.debug(`No ${kanikoDir} directory: not saving ${img.digest} for the extender`);
     return undefined;
   }
-  const dir = kanikoBaseDir(kanikoDir, img.digest);
-  log.debug(`Saving image metadata to ${dir}...`);
-  await layout.write(dir, img, { withoutLayers: true });
+  const dir = await saveBaseImage(kanikoDir, img);
+  log.debug(`Saved image metadata to ${dir}`);
   return dir;
 }
 

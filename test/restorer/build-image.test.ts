@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { readBaseImage } from '../../src/extend/index.ts';
 import { readAnalyzed } from '../../src/files/index.ts';
 import { remote } from '../../src/image/index.ts';
 import { restore } from '../../src/phase/index.ts';
@@ -91,6 +92,11 @@ describe('restorer -build-image', () => {
     assert.ok(existsSync(blob(manifest.config.digest)), 'config blob');
     for (const l of manifest.layers) assert.equal(existsSync(blob(l.digest)), false, 'no layer blobs');
     assert.equal((await readdir(join(dir, 'blobs', 'sha256'))).length, 2);
+
+    // The extender finds it by the reference recorded in analyzed.toml.
+    const forExtender = await readBaseImage(kaniko, analyzed?.buildImage?.reference ?? '', 'build image');
+    assert.equal(forExtender.digest, digest);
+    assert.equal(forExtender.config.config?.Labels?.['test.base'], 'builder');
 
     // An independent reader sees the image's config in the sparse layout (skopeo's `oci:` names cannot
     // hold the digest's colon, so it reads through a link).
