@@ -69,7 +69,12 @@ function parseSections(
  * Parses the plan bin/detect wrote (buildpack.md "Build Plan (TOML)"). Errors name the file, the
  * key and the buildpack (`who`, e.g. `example/node@1.0.0`); detection counts them as a buildpack error.
  */
-export function parseDetectPlan(text: string, file: string, who: string, extension = false): DetectPlan {
+export function parseDetectPlan(
+  text: string | Uint8Array,
+  file: string,
+  who: string,
+  extension = false,
+): DetectPlan {
   const t = parseToml(text, file);
   const main = parseSections(t, file, '', who, extension);
   const or = optTableArray(t, 'or', file).map((o, i) => parseSections(o, file, `or[${i}].`, who, extension));

@@ -1,7 +1,7 @@
-import { access, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildpackEnv, type PlatformEnv } from '../env/index.ts';
-import type { TargetMetadata } from '../files/index.ts';
+import { MAX_TOML_BYTES, readBounded, type TargetMetadata } from '../files/index.ts';
 import { buildpackFeatures } from '../platform/api.ts';
 import { messageOf } from '../platform/errors.ts';
 import type { Logger } from '../platform/log.ts';
@@ -96,7 +96,7 @@ async function prepopulatedDetect(mod: ExtensionModule): Promise<DetectRun> {
   const f = facts(mod);
   const file = join(f.dir, 'detect', 'plan.toml');
   try {
-    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    const text = await readBounded(file, MAX_TOML_BYTES, 'build plan').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return '';
       throw e;
     });
@@ -155,10 +155,12 @@ export async function runDetect(
     }
     // The plan is read only when bin/detect passed; an unparsable plan is a buildpack error.
     try {
-      const text = await readFile(planPath, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return '';
-        throw e;
-      });
+      const text = await readBounded(planPath, MAX_TOML_BYTES, 'build plan').catch(
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === 'ENOENT') return '';
+          throw e;
+        },
+      );
       return { code: DETECT_PASS, output: res.output, plan: parseDetectPlan(text, planPath, who, extension) };
     } catch (e) {
       return {

@@ -4,10 +4,12 @@ import { buildpackEnv } from '../env/index.ts';
 import {
   type Analyzed,
   buildpackPlanToToml,
+  MAX_TOML_BYTES,
   type Plan,
   type PlanRequire,
   parseToml,
   type RunFile,
+  readBounded,
   removeMet,
   writeFileAtomic,
 } from '../files/index.ts';
@@ -159,7 +161,8 @@ async function runGenerate(
 
 async function readOutputs(id: string, out: string, log: Logger): Promise<GeneratedDockerfile[]> {
   const config = join(out, 'extend-config.toml');
-  if (await exists(config)) parseToml(await readFile(config, 'utf8'), config);
+  if (await exists(config))
+    parseToml(await readBounded(config, MAX_TOML_BYTES, 'extend-config.toml'), config);
   const found: GeneratedDockerfile[] = [];
   const run = join(out, 'run.Dockerfile');
   if (await exists(run)) {

@@ -1,4 +1,4 @@
-import { optBool, optString, optTable, readToml, type TomlTable, writeToml } from './toml.ts';
+import { MAX_TOML_BYTES, optBool, optString, optTable, readToml, type TomlTable, writeToml } from './toml.ts';
 
 /** OS distribution of an image (platform.md "Target Data"). */
 export interface OsDistro {
@@ -103,7 +103,8 @@ export function parseAnalyzed(t: TomlTable, file: string): Analyzed {
  * found at path` and continues with empty data); unreadable or invalid content is an error.
  */
 export async function readAnalyzed(file: string): Promise<Analyzed | undefined> {
-  const t = await readToml(file, { optional: true, what: 'analyzed metadata' });
+  // [metadata] mirrors the previous image's label (a config of up to 16 MiB), in TOML's longer form.
+  const t = await readToml(file, { optional: true, what: 'analyzed metadata', maxBytes: 2 * MAX_TOML_BYTES });
   return t === undefined ? undefined : parseAnalyzed(t, file);
 }
 

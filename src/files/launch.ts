@@ -3,6 +3,7 @@ import { LifecycleError } from '../platform/errors.ts';
 import { type BomEntry, parseBom } from './build-toml.ts';
 import {
   fieldError,
+  MAX_LABEL_SOURCE_BYTES,
   optBool,
   optString,
   optStringArray,
@@ -168,6 +169,7 @@ export async function readLaunchToml(
   bpApi: ApiVersion,
   warn: (m: string) => void = () => {},
 ): Promise<LaunchToml | undefined> {
-  const t = await readToml(file, { optional: true, what: 'launch.toml' });
+  // Processes, labels and BOM entries go into image labels (D-214).
+  const t = await readToml(file, { optional: true, what: 'launch.toml', maxBytes: MAX_LABEL_SOURCE_BYTES });
   return t === undefined ? undefined : parseLaunchToml(t, file, bpApi, warn);
 }

@@ -1,5 +1,5 @@
 import { LifecycleError } from '../platform/errors.ts';
-import { optBool, optTable, readToml, type TomlTable, writeToml } from './toml.ts';
+import { MAX_LABEL_SOURCE_BYTES, optBool, optTable, readToml, type TomlTable, writeToml } from './toml.ts';
 
 /** `[types]` of a `<layer>.toml` (buildpack.md "Layer Types"); unset flags are false. */
 export interface LayerTypes {
@@ -46,9 +46,12 @@ export function parseLayerToml(t: TomlTable, file: string): LayerToml {
   };
 }
 
-/** Reads `<layer>.toml`. */
+/** Reads `<layer>.toml` (at most {@link MAX_LABEL_SOURCE_BYTES}: its metadata goes into labels, D-214). */
 export async function readLayerToml(file: string): Promise<LayerToml> {
-  return parseLayerToml(await readToml(file), file);
+  return parseLayerToml(
+    await readToml(file, { what: 'layer metadata', maxBytes: MAX_LABEL_SOURCE_BYTES }),
+    file,
+  );
 }
 
 /**

@@ -65,7 +65,16 @@ describe('io.buildpacks.lifecycle.metadata (platform.md "Labels")', () => {
     assert.deepEqual(parseLifecycleMetadataLabel('', 'x'), {});
     assert.throws(
       () => parseLifecycleMetadataLabel('{nope', 'reg/app:1'),
-      /image reg\/app:1: label io\.buildpacks\.lifecycle\.metadata is not valid JSON/,
+      /label io\.buildpacks\.lifecycle\.metadata of image reg\/app:1 is not valid JSON/,
     );
+  });
+
+  it('rejects a label nested too deep, naming label and image (D-215)', () => {
+    const deep = `{"buildpacks":[{"key":"a","layers":{"l":{"data":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}]}`;
+    assert.throws(() => parseLifecycleMetadataLabel(deep, 'reg/app:1'), {
+      code: 'ERR_LABEL_INVALID',
+      message:
+        /^label io\.buildpacks\.lifecycle\.metadata of image reg\/app:1 nests arrays\/objects more than 1000 levels deep$/,
+    });
   });
 });

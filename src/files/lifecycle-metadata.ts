@@ -1,4 +1,4 @@
-import { LifecycleError } from '../platform/errors.ts';
+import { LifecycleError, messageOf, parseBoundedJson } from '../platform/index.ts';
 import type { TomlTable } from './toml.ts';
 
 /**
@@ -131,19 +131,16 @@ export function parseLifecycleMetadataLabel(json: string | undefined, image: str
   if (json === undefined || json.trim() === '') return {};
   let v: unknown;
   try {
-    v = JSON.parse(json);
+    // Bounded like every label reader (D-215): invalid, too deep or too large is an error naming both.
+    v = parseBoundedJson(json, `label ${LIFECYCLE_METADATA_LABEL} of image ${image}`);
   } catch (e) {
-    throw new LifecycleError(
-      'ERR_LABEL_INVALID',
-      'failed',
-      `image ${image}: label ${LIFECYCLE_METADATA_LABEL} is not valid JSON (${(e as Error).message})`,
-    );
+    throw new LifecycleError('ERR_LABEL_INVALID', 'failed', messageOf(e), { cause: e });
   }
   if (!isObj(v))
     throw new LifecycleError(
       'ERR_LABEL_INVALID',
       'failed',
-      `image ${image}: label ${LIFECYCLE_METADATA_LABEL} is not a JSON object`,
+      `label ${LIFECYCLE_METADATA_LABEL} of image ${image} is not a JSON object`,
     );
   return fromObject(v, false);
 }

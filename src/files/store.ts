@@ -1,4 +1,4 @@
-import { optTable, readToml, type TomlTable, writeToml } from './toml.ts';
+import { MAX_LABEL_SOURCE_BYTES, optTable, readToml, type TomlTable, writeToml } from './toml.ts';
 
 /** store.toml: buildpack-specific data persisted across builds (buildpack.md "store.toml (TOML)"). */
 export interface StoreToml {
@@ -13,7 +13,8 @@ export function parseStoreToml(t: TomlTable, file: string): StoreToml {
 
 /** Reads `<layers>/<bp>/store.toml`; undefined when absent. */
 export async function readStoreToml(file: string): Promise<StoreToml | undefined> {
-  const t = await readToml(file, { optional: true });
+  // Its metadata goes into the image's lifecycle metadata label (D-214).
+  const t = await readToml(file, { optional: true, what: 'store.toml', maxBytes: MAX_LABEL_SOURCE_BYTES });
   return t === undefined ? undefined : parseStoreToml(t, file);
 }
 

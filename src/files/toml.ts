@@ -1,19 +1,35 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
-import { LifecycleError } from '../platform/errors.ts';
+import { decodeUtf8Strict, LifecycleError, MAX_TOML_DEPTH, nestsDeeperThan } from '../platform/index.ts';
 
 /** A parsed TOML table. */
 export type TomlTable = Record<string, unknown>;
 
 /**
- * Parses TOML text; a syntax error becomes a LifecycleError naming `file`, line and column
- * (`ERR_TOML_PARSE`, generic exit code unless the caller wraps it).
+ * The largest TOML file read (D-215): parsed TOML takes about 16 times its size in memory, and no file
+ * of the specs comes near this. Files a buildpack writes whose content ends in image labels have a
+ * smaller limit ({@link MAX_LABEL_SOURCE_BYTES}).
  */
-export function parseToml(text: string, file: string): TomlTable {
+export const MAX_TOML_BYTES = 16 << 20;
+
+/**
+ * The largest `store.toml`, `<layer>.toml` or `launch.toml` (D-214): their content is copied into
+ * image labels, and the whole image config must stay readable by the analyzer (16 MiB).
+ */
+export const MAX_LABEL_SOURCE_BYTES = 1 << 20;
+
+/**
+ * Parses TOML text or bytes; bytes must be UTF-8 (TOML 1.0 "Spec"), checked strictly. A syntax or
+ * encoding error becomes a LifecycleError naming `file`, line and column (`ERR_TOML_PARSE`,
+ * `ERR_INVALID_UTF8`, generic exit code unless the caller wraps it); nesting is bounded (D-215).
+ */
+export function parseToml(input: string | Uint8Array, file: string): TomlTable {
+  const text = typeof input === 'string' ? input : decodeUtf8Strict(input, file);
+  let t: TomlTable;
   try {
-    return parse(text) as TomlTable;
+    t = parse(text, { maxDepth: MAX_TOML_DEPTH }) as TomlTable;
   } catch (e) {
     if (e instanceof TomlError) {
       const first = e.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'invalid TOML';
@@ -26,6 +42,13 @@ export function parseToml(text: string, file: string): TomlTable {
     }
     throw e;
   }
+  if (nestsDeeperThan(t, MAX_TOML_DEPTH))
+    throw new LifecycleError(
+      'ERR_TOML_PARSE',
+      'failed',
+      `${file}: tables and arrays nest more than ${MAX_TOML_DEPTH} levels deep; flatten this file`,
+    );
+  return t;
 }
 
 /** How {@link readToml} names and treats a file. */
@@ -36,6 +59,43 @@ export interface ReadTomlOptions {
   readonly what?: string;
   /** What to do when a required file is missing (e.g. `run the detector first or pass -group`). */
   readonly hint?: string;
+  /** The largest file accepted; default {@link MAX_TOML_BYTES}. */
+  readonly maxBytes?: number;
+}
+
+/** An error for a file over its size limit, naming the file, its size and the limit. */
+export function tooLargeError(file: string, what: string, size: number, max: number): LifecycleError {
+  return new LifecycleError(
+    'ERR_FILE_TOO_LARGE',
+    'failed',
+    `${what} ${file} is ${size} bytes, more than the limit of ${max} bytes (${max / (1 << 20)} MiB); ` +
+      'make it smaller',
+  );
+}
+
+/**
+ * Reads at most `max` bytes of a file; a larger file is {@link tooLargeError} (its size is checked
+ * before reading, and again while reading, for a file that grows).
+ */
+export async function readBounded(file: string, max: number, what = 'file'): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    if (size > max) throw tooLargeError(file, what, size, max);
+    const chunks: Buffer[] = [];
+    let got = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(Math.min(max + 1 - got, Math.max(size - got, 0) + 65536));
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got > max) throw tooLargeError(file, what, got, max);
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
@@ -51,10 +111,11 @@ export async function readToml(
   opts?: ReadTomlOptions & { optional?: false },
 ): Promise<TomlTable>;
 export async function readToml(file: string, opts: ReadTomlOptions = {}): Promise<TomlTable | undefined> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readBounded(file, opts.maxBytes ?? MAX_TOML_BYTES, opts.what ?? 'file');
   } catch (e) {
+    if ((e as { code?: unknown }).code === 'ERR_FILE_TOO_LARGE') throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && opts.optional) return undefined;
     const what = opts.what ?? 'file';
@@ -67,7 +128,7 @@ export async function readToml(file: string, opts: ReadTomlOptions = {}): Promis
       { cause: e },
     );
   }
-  return parseToml(text, file);
+  return parseToml(bytes, file);
 }
 
 /** Serializes a value as TOML, dropping `undefined` members (smol-toml rejects them). */

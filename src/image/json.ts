@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseBoundedJson } from '../platform/index.ts';
 
 /**
  * Deterministic JSON for manifests, configs and indexes (platform.md "Build Reproducibility"):
@@ -21,13 +22,12 @@ export function sha256Digest(bytes: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** Parses JSON bytes (UTF-8) and returns the value; `what` names the blob in the error. */
+/**
+ * Parses JSON bytes (UTF-8) with bounded nesting (D-215) and returns the value; `what` names the blob
+ * in the error (a LifecycleError `ERR_JSON_INVALID`).
+ */
 export function parseJsonBytes<T>(bytes: Uint8Array, what: string): T {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as T;
-  } catch (e) {
-    throw new SyntaxError(`${what} is not valid JSON: ${(e as Error).message}`);
-  }
+  return parseBoundedJson(bytes, what) as T;
 }
 
 function stringifyValue(value: unknown): string | undefined {

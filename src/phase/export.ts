@@ -34,6 +34,7 @@ import {
 import { checkOneRegistry, checkProcessTypes, readable, readImage } from './export-inputs.ts';
 import { openLaunchCache } from './export-launch-cache.ts';
 import { layerMaker } from './export-layers.ts';
+import { checkConfigSize } from './export-limits.ts';
 import { planLayers } from './export-plan.ts';
 import { saveImage, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
@@ -264,6 +265,7 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
         config,
         created,
       });
+      checkConfigSize(image, o.layers, lifecycle);
       const reuseFrom = [readable(store, runRef), ...(prevRef ? [readable(store, prevRef)] : [])];
       const saved = await saveImage(store, o.images, image, reuseFrom, log);
       await writeExportReport(o.report, saved.report);

@@ -1,7 +1,7 @@
 import type { LifecycleMetadata } from '../files/index.ts';
 import type { ImageConfig } from '../image/index.ts';
 import { parseReference } from '../image/index.ts';
-import { atLeast, parseApi } from '../platform/index.ts';
+import { atLeast, parseApi, parseBoundedJson } from '../platform/index.ts';
 
 /**
  * The rebaser's spec rules as pure functions (platform.md `rebaser`; LIFECYCLE-BEHAVIOUR.md §8).
@@ -96,12 +96,7 @@ function stackProblems(app: ImageConfig, newBase: ImageConfig): string[] {
   const mixins = (c: ImageConfig, which: string): string[] => {
     const raw = c.config.Labels?.[`${STACK_PREFIX}mixins`];
     if (raw === undefined || raw === '') return [];
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch {
-      throw new Error(`${which}: label ${STACK_PREFIX}mixins is not valid JSON`);
-    }
+    const v = parseBoundedJson(raw, `label ${STACK_PREFIX}mixins of the ${which}`);
     return Array.isArray(v) ? v.map((m) => String(m).replace(/^(build|run):/, '')) : [];
   };
   const have = new Set(mixins(newBase, 'new base image'));

@@ -58,7 +58,11 @@ export async function rebase(opts: RebaseOptions, log: Logger): Promise<RebaseRe
   const appRef = opts.previousImage ?? output;
   const app = await wrap(() => store.read(appRef), `failed to access image to rebase: ${appRef}`);
   if (app === undefined) throw fail(`failed to access image to rebase: image ${appRef} not found`);
-  const meta = parseLifecycleMetadataLabel(app.config.config.Labels?.[LIFECYCLE_METADATA_LABEL], appRef);
+  // platform.md `rebaser` "Outputs": a label it cannot read is a rebase error (70-79), naming label and image.
+  const meta = await wrap(
+    async () => parseLifecycleMetadataLabel(app.config.config.Labels?.[LIFECYCLE_METADATA_LABEL], appRef),
+    'failed to rebase',
+  );
   const topLayer = meta.runImage?.topLayer;
   if (!topLayer)
     throw fail(
@@ -66,7 +70,7 @@ export async function rebase(opts: RebaseOptions, log: Logger): Promise<RebaseRe
     );
 
   const { name: runName, image: newBase } = await newRunImage(opts, meta, appRef, store.read, log);
-  const problems = rebaseProblems(app.config, newBase.config);
+  const problems = await wrap(async () => rebaseProblems(app.config, newBase.config), 'failed to rebase');
   let newMeta: LifecycleMetadata = meta;
   if (!runImageAllowed(runName, meta)) {
     problems.push(

@@ -1,4 +1,5 @@
 export * from './api.ts';
+export * from './bounded.ts';
 export * from './errors.ts';
 export * from './exit-codes.ts';
 export * from './experimental.ts';

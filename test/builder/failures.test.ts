@@ -34,6 +34,7 @@ describe('builder: failures and exit codes', () => {
     ['fail', 51, /acme\/misbehave@0\.0\.4.*exit status 3/],
     ['bad-launch', 52, /acme_misbehave\/launch\.toml:1:/],
     ['string-command', 52, /launch\.toml.*command.*array/],
+    ['latin1-launch', 52, /acme_misbehave\/launch\.toml:3:16: invalid UTF-8/],
     ['direct', 52, /process\.direct is not supported/],
     ['two-defaults', 52, /multiple default process types/],
     ['types-top-level', 52, /should be in the types table of .*bad\.toml/],

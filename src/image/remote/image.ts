@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { verifyDigest } from '../../layer/index.ts';
-import { LifecycleError } from '../../platform/index.ts';
+import { LifecycleError, messageOf } from '../../platform/index.ts';
+import { parseJsonBytes } from '../json.ts';
 import { type Reference, toReference } from '../reference.ts';
 import type { Descriptor, Image, ImageConfig, Index, Layer, Manifest } from '../types.ts';
 import { MediaType } from '../types.ts';
@@ -129,9 +130,9 @@ export function selectPlatform(index: Index, platform: PlatformSpec): Descriptor
 
 function parseJson<T>(ref: Reference, bytes: Uint8Array, what: string): T {
   try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
-  } catch {
-    throw badImage(ref, `has a ${what} that is not valid JSON`);
+    return parseJsonBytes<T>(bytes, what);
+  } catch (e) {
+    throw badImage(ref, `cannot be read: its ${messageOf(e)}`);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 export { type AccessCheck, checkReadAccess, checkWriteAccess, exists, head } from './access.ts';
 export { type BlobSource, headBlob, type PushOutcome, pushBlob } from './blob.ts';
-export { getBlob, getBlobBytes } from './blob-read.ts';
+export { getBlob, getBlobBytes, MAX_CONFIG_BYTES } from './blob-read.ts';
 export { type Access, RegistryClient } from './client.ts';
 export {
   type BlobOrigin,

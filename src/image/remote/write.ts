@@ -4,6 +4,7 @@ import { LifecycleError } from '../../platform/index.ts';
 import { type Reference, toReference } from '../reference.ts';
 import { type Image, type Layer, MediaType } from '../types.ts';
 import { type BlobSource, pushBlob } from './blob.ts';
+import { MAX_CONFIG_BYTES } from './blob-read.ts';
 import { RegistryClient } from './client.ts';
 import { imageOrigin, layerOrigin } from './image.ts';
 import { putManifest } from './manifest.ts';
@@ -154,6 +155,15 @@ export async function write(
       'ERR_IMAGE_REFERENCE',
       'invalidArgs',
       `cannot push image ${img.digest} to ${ref.toString()}: the reference pins another digest; push to a tag instead`,
+    );
+  }
+  if (img.rawConfig.byteLength > MAX_CONFIG_BYTES) {
+    // D-214: never push an image whose config the lifecycle's own reader refuses.
+    throw new LifecycleError(
+      'ERR_CONFIG_TOO_LARGE',
+      'failed',
+      `cannot push ${ref.toString()}: its config is ${img.rawConfig.byteLength} bytes, more than the ` +
+        `${MAX_CONFIG_BYTES} bytes (16 MiB) the lifecycle reads back; make its labels smaller`,
     );
   }
   const opts = resolveOptions(options);
