@@ -1,24 +1,11 @@
-import { constants, type Stats } from 'node:fs';
-import {
-  chmod,
-  chown,
-  lchown,
-  link,
-  lstat,
-  lutimes,
-  mkdir,
-  open,
-  rm,
-  symlink,
-  unlink,
-  utimes,
-} from 'node:fs/promises';
+import { closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Header, extract as tarExtract } from 'tar-stream';
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
 import { tarStreamOf } from './extract-input.ts';
 import { placeEntry, splitArchivePath, symlinkClimbsOut } from './extract-path.ts';
+import { refuse, TreeWriter } from './extract-tree.ts';
 
 export interface ExtractOptions {
   /** Digest of the bytes read from the stream (compressed blob); checked when the stream ends. */
@@ -51,28 +38,6 @@ export interface ExtractResult {
   readonly entries: number;
 }
 
-function refuse(name: string, why: string): LifecycleError {
-  return new LifecycleError(
-    'ERR_LAYER_UNSAFE_ENTRY',
-    'failed',
-    `refusing to extract entry '${name}': ${why}`,
-  );
-}
-
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(p);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
-interface DirAttrs {
-  readonly path: string;
-  readonly header: Header;
-}
-
 /**
  * Extract a layer (gzip or plain tar) into `targetDir`, verifying digests while streaming. Refuses, with a
  * LifecycleError naming the entry: `..` components, paths outside `stripPrefix`, symlinks whose relative
@@ -89,88 +54,34 @@ export async function extractLayer(
 ): Promise<ExtractResult> {
   const root = resolve(targetDir);
   const prefix = splitArchivePath(opts.stripPrefix ?? '/') ?? [];
-  const doChown = opts.chown ?? process.getuid?.() === 0;
   const input = await tarStreamOf(stream, opts);
-  const safeDirs = new Set<string>([root]);
-  const files = new Set<string>();
-  const dirs: DirAttrs[] = [];
+  const tree = new TreeWriter(root, opts.chown ?? process.getuid?.() === 0);
   let count = 0;
-  /** Directories this extraction created: a later entry for one of them sets its mode, owner and mtime. */
-  const created = new Set<string>();
-  if ((await lstatOrUndefined(root)) === undefined) created.add(root);
-  await mkdir(root, { recursive: true });
-
-  const ensureParents = async (name: string, rel: readonly string[]): Promise<void> => {
-    let p = root;
-    for (const part of rel.slice(0, -1)) {
-      p = join(p, part);
-      if (safeDirs.has(p)) continue;
-      const st = await lstatOrUndefined(p);
-      if (st === undefined) {
-        await mkdir(p, { mode: 0o755 });
-        created.add(p);
-      } else if (!st.isDirectory()) {
-        throw refuse(name, `'${p}' is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'}`);
-      }
-      safeDirs.add(p);
-    }
-  };
-  /** Remove what is at `p` so a non-directory can take its place; refuse to replace a directory. */
-  const clear = async (name: string, p: string): Promise<void> => {
-    const st = await lstatOrUndefined(p);
-    if (st === undefined) return;
-    if (st.isDirectory()) throw refuse(name, `'${p}' is a directory`);
-    await unlink(p);
-    files.delete(p);
-  };
-  const attrs = async (p: string, h: Header, isLink: boolean): Promise<void> => {
-    if (doChown) await (isLink ? lchown : chown)(p, h.uid, h.gid);
-    if (!isLink) await chmod(p, h.mode & 0o7777);
-    await (isLink ? lutimes : utimes)(p, h.mtime, h.mtime);
-  };
 
   const handle = async (h: Header, body: AsyncIterable<Buffer>): Promise<void> => {
     if (opts.filter && !opts.filter(h.name, h.type)) return;
     const place = placeEntry(h.name, h.type === 'directory', prefix);
     if (place.kind === 'refuse') throw refuse(h.name, place.why);
     if (place.kind === 'skip') return;
-    const p = join(root, ...place.rel);
-    if (place.rel.length > 0) await ensureParents(h.name, place.rel);
+    const p = place.rel.length === 0 ? root : join(root, ...place.rel);
+    if (place.rel.length > 1) tree.parents(h.name, place.rel);
+    const attrs = { mode: h.mode ?? 0o644, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
     switch (h.type) {
-      case 'directory': {
-        const st = await lstatOrUndefined(p);
-        if (st?.isDirectory()) {
-          safeDirs.add(p);
-          if (created.delete(p)) dirs.push({ path: p, header: h });
-          break;
-        }
-        if (st) await rm(p, { force: true });
-        await mkdir(p, { mode: 0o700 });
-        safeDirs.add(p);
-        dirs.push({ path: p, header: h });
+      case 'directory':
+        tree.dir(h.name, p, attrs);
         break;
-      }
       case 'file':
       case 'contiguous-file': {
         if (place.rel.length === 0) throw refuse(h.name, 'it would replace the target directory');
-        await clear(h.name, p);
-        const fh = await open(
-          p,
-          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-          0o600,
-        );
+        const fd = tree.openFile(h.name, p, attrs);
+        let ok = false;
         try {
-          for await (const chunk of body) {
-            for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off)).bytesWritten;
-          }
-          // Through the handle, so nothing swapped in at the path afterwards is touched.
-          if (doChown) await fh.chown(h.uid, h.gid);
-          await fh.chmod(h.mode & 0o7777);
-          await fh.utimes(h.mtime, h.mtime);
+          for await (const chunk of body) tree.write(fd, chunk);
+          ok = true;
         } finally {
-          await fh.close();
+          if (ok) tree.closeFile(fd, p, attrs);
+          else closeSync(fd);
         }
-        files.add(p);
         break;
       }
       case 'symlink': {
@@ -179,25 +90,13 @@ export async function extractLayer(
           throw refuse(h.name, `symlink target '${target}' climbs out of the archive root`);
         }
         if (place.rel.length === 0) throw refuse(h.name, 'it would replace the target directory');
-        await clear(h.name, p);
-        await symlink(target, p);
-        await attrs(p, h, true);
-        safeDirs.delete(p);
+        tree.symlink(h.name, p, target, attrs);
         break;
       }
       case 'link': {
         const tp = placeEntry(h.linkname ?? '', false, prefix);
         const target = tp.kind === 'write' ? join(root, ...tp.rel) : undefined;
-        if (target === undefined || !files.has(target)) {
-          throw refuse(
-            h.name,
-            `hard link target '${h.linkname}' is not a file extracted earlier from this layer`,
-          );
-        }
-        if (target === p) break;
-        await clear(h.name, p);
-        await link(target, p);
-        files.add(p);
+        tree.hardLink(h.name, p, target, h.linkname ?? '');
         break;
       }
       case 'character-device':
@@ -248,7 +147,7 @@ export async function extractLayer(
       cause: err,
     });
   }
-  for (const d of dirs.reverse()) await attrs(d.path, d.header, false);
+  tree.finish();
   const sums = await input.result();
   return { ...sums, entries: count };
 }

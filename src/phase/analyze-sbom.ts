@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Image } from '../image/index.ts';
 import { extractLayer } from '../layer/index.ts';
@@ -58,7 +58,10 @@ export async function restoreSbomLayer(
       log.warn(`The SBOM layer ${diffID} of the previous image has no sbom directory; nothing restored`);
       return;
     }
-    await cp(found, join(layers, 'sbom'), { recursive: true, force: true, verbatimSymlinks: true });
+    // Moved into place when there is nothing there yet (one rename, whatever the number of files).
+    const dest = join(layers, 'sbom');
+    if ((await lstat(dest).catch(() => undefined)) === undefined) await rename(found, dest);
+    else await cp(found, dest, { recursive: true, force: true, verbatimSymlinks: true });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
