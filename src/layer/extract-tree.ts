@@ -121,7 +121,7 @@ export class TreeWriter {
     }
   }
 
-  dir(name: string, p: string, a: EntryAttrs): void {
+  dir(p: string, a: EntryAttrs): void {
     const st = lstatOrUndefined(p);
     if (st?.isDirectory()) {
       this.safeDirs.add(p);

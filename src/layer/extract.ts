@@ -68,7 +68,7 @@ export async function extractLayer(
     const attrs = { mode: h.mode ?? 0o644, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
     switch (h.type) {
       case 'directory':
-        tree.dir(h.name, p, attrs);
+        tree.dir(p, attrs);
         break;
       case 'file':
       case 'contiguous-file': {
