@@ -20,6 +20,10 @@ async function tempDir(): Promise<string> {
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
+/** The staging directories of writers (one per writer, D-231). */
+async function stagings(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((f) => f.startsWith('staging-')).map((f) => join(dir, f));
+}
 
 const meta = (layers: Record<string, string>): CacheMetadata => ({
   buildpacks: [
@@ -58,7 +62,8 @@ describe('directory cache (LIFECYCLE-BEHAVIOUR.md §11)', () => {
       (await readdir(join(dir, 'committed'))).sort(),
       [`${diffID}.tar`, CACHE_METADATA_LABEL].sort(),
     );
-    assert.ok(!existsSync(join(dir, 'staging')) || (await readdir(join(dir, 'staging'))).length === 0);
+    assert.deepEqual(await stagings(dir), [], 'the staging directory became committed/');
+    assert.deepEqual((await readdir(dir)).sort(), ['committed'], 'no lock or backup left');
     const json = JSON.parse(await readFile(join(dir, 'committed', CACHE_METADATA_LABEL), 'utf8'));
     assert.deepEqual(json, {
       sbom: { sha: diffID },
@@ -91,7 +96,8 @@ describe('directory cache (LIFECYCLE-BEHAVIOUR.md §11)', () => {
     const c2 = await openDirCache(dir);
     const w2 = c2.startWrite();
     await w2.reuseLayer(id);
-    assert.equal((await stat(join(dir, 'staging', `${id}.tar`))).ino, before.ino);
+    const [staging] = await stagings(dir);
+    assert.equal((await stat(join(staging!, `${id}.tar`))).ino, before.ino);
     await assert.rejects(w2.reuseLayer(sha(Buffer.from('nope'))), { code: 'ERR_CACHE_LAYER_MISSING' });
     await w2.setMetadata(meta({ x: id }));
     await w2.commit();
@@ -110,7 +116,7 @@ describe('directory cache (LIFECYCLE-BEHAVIOUR.md §11)', () => {
       code: 'ERR_DIGEST_MISMATCH',
     });
     assert.deepEqual(
-      (await readdir(join(dir, 'staging'))).filter((f) => f.endsWith('.tmp')),
+      (await readdir((await stagings(dir))[0]!)).filter((f) => f.endsWith('.tmp')),
       [],
       'no temp file left behind',
     );
@@ -173,7 +179,12 @@ describe('directory cache (LIFECYCLE-BEHAVIOUR.md §11)', () => {
     await writeFile(join(dir, 'committed-backup', CACHE_METADATA_LABEL), JSON.stringify(meta({ v: v1 })));
     const reopened = await openDirCache(dir);
     assert.deepEqual(await reopened.metadata(), meta({ v: v2 }));
-    assert.equal(existsSync(join(dir, 'committed-backup')), false);
+    assert.equal(existsSync(join(dir, 'committed-backup')), true, 'opening changes nothing');
+    const w3 = reopened.startWrite();
+    await w3.reuseLayer(v2);
+    await w3.setMetadata(meta({ v: v2 }));
+    await w3.commit();
+    assert.equal(existsSync(join(dir, 'committed-backup')), false, 'the next commit removes it');
   });
 
   it('fails clearly when the directory does not exist', async () => {
@@ -197,6 +208,14 @@ describe('directory cache (LIFECYCLE-BEHAVIOUR.md §11)', () => {
     const reopened = await openDirCache(dir);
     assert.deepEqual(await reopened.metadata(), meta({ v1: id }));
     assert.equal(await reopened.has(id), true);
+    assert.deepEqual(await readAll(await reopened.layer(id)), await tarOf({ 'v1.txt': 'v1' }));
+    // The next commit puts the backup back first, then commits on top of it.
+    const w2 = reopened.startWrite();
+    await w2.reuseLayer(id);
+    await w2.setMetadata(meta({ v1: id, again: id }));
+    await w2.commit();
+    assert.deepEqual((await readdir(dir)).sort(), ['committed']);
+    assert.deepEqual(await (await openDirCache(dir)).metadata(), meta({ v1: id, again: id }));
   });
 });
 

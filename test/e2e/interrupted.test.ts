@@ -63,6 +63,15 @@ describe('e2e: an exporter killed while it writes the cache', () => {
     return Object.fromEntries(Object.entries(layers).map(([k, v]) => [k, v.data?.build ?? null]));
   };
 
+  /** Files in the writers' staging directories (`staging-<owner>/`, D-231). */
+  const stagingFiles = async (): Promise<string[]> => {
+    const dirs = (await readdir(ws.cache).catch(() => [] as string[])).filter((f) =>
+      f.startsWith('staging-'),
+    );
+    const lists = await Promise.all(dirs.map((d) => readdir(join(ws.cache, d)).catch(() => [] as string[])));
+    return lists.flat();
+  };
+
   /** Kills the exporter as soon as `committed-backup` appears (the commit's first rename); bounded. */
   function killOnCommit(exp: Spawned): NodeJS.Timeout {
     const backup = join(ws.cache, 'committed-backup');
@@ -102,10 +111,9 @@ describe('e2e: an exporter killed while it writes the cache', () => {
     void exp.done.then(() => {
       exited = true;
     });
-    const staging = join(ws.cache, 'staging');
     let seen: string[] = [];
     for (const deadline = Date.now() + 60_000; !exited && Date.now() < deadline; ) {
-      seen = await readdir(staging).catch(() => []);
+      seen = await stagingFiles();
       if (seen.some((f) => f.endsWith('.tmp'))) break;
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -153,7 +161,7 @@ describe('e2e: an exporter killed while it writes the cache', () => {
     });
     let started = 0;
     for (const deadline = t0 + 60_000; ended === 0 && Date.now() < deadline; ) {
-      const files = await readdir(join(ws.cache, 'staging')).catch(() => []);
+      const files = await stagingFiles();
       if (started === 0 && files.some((f) => f.endsWith('.tmp'))) started = Date.now();
       await new Promise((r) => setTimeout(r, 5));
     }
