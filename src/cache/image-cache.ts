@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, type Image, type Layer, memoryLayer, remote } from '../image/index.ts';
+import { buildImage, goArch, type Image, type Layer, memoryLayer, remote } from '../image/index.ts';
 import { fileLayer } from '../layer/index.ts';
 import { LifecycleError, messageOf } from '../platform/index.ts';
 import {
@@ -29,10 +29,6 @@ export interface ImageCacheOptions extends remote.RemoteOptions {
 
 /** An empty tar (two zero blocks): the single layer of a cache image with nothing cached. */
 const EMPTY_TAR = new Uint8Array(1024);
-
-function goArch(arch: string): string {
-  return arch === 'x64' ? 'amd64' : arch === 'ia32' ? '386' : arch;
-}
 
 async function readPrevious(ref: string, opts: remote.RemoteOptions): Promise<Image | undefined> {
   try {

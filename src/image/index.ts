@@ -8,6 +8,7 @@ export * from './json.ts';
 export * as layout from './layout/index.ts';
 export * from './memory.ts';
 export * from './mutate.ts';
+export { defaultPlatform, goArch, type PlatformSpec } from './platform.ts';
 export * from './rebase.ts';
 export * from './reference.ts';
 export * as remote from './remote/index.ts';

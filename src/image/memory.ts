@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { LayerMediaType, layerCompression } from '../layer/index.ts';
 import { sha256Digest, stableJson } from './json.ts';
 import {
   type ContainerConfig,
@@ -21,7 +22,7 @@ import {
 export type MediaTypeFamily = 'oci' | 'docker';
 
 /** The uncompressed Docker layer media type (what `docker save` yields; not in the OCI set). */
-export const dockerLayerTar = 'application/vnd.docker.image.rootfs.diff.tar';
+export const dockerLayerTar = LayerMediaType.dockerTar;
 
 /** The family of a manifest media type (absent or unknown → `oci`). */
 export function familyOf(manifestMediaType: string | undefined): MediaTypeFamily {
@@ -40,25 +41,6 @@ export function layerMediaTypeFor(mediaType: string, family: MediaTypeFamily): s
     if (tar) return MediaType.ociLayer;
   }
   return mediaType;
-}
-
-/** True when the layer media type is a gzip-compressed tar. */
-export function isGzipLayer(mediaType: string): boolean {
-  return (
-    mediaType === MediaType.ociLayerGzip ||
-    mediaType === MediaType.dockerLayerGzip ||
-    mediaType === MediaType.dockerForeignLayerGzip ||
-    mediaType === 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'
-  );
-}
-
-/** True when the layer media type is an uncompressed tar. */
-export function isUncompressedLayer(mediaType: string): boolean {
-  return (
-    mediaType === MediaType.ociLayer ||
-    mediaType === dockerLayerTar ||
-    mediaType === 'application/vnd.oci.image.layer.nondistributable.v1.tar'
-  );
 }
 
 /**
@@ -151,11 +133,12 @@ export function memoryLayer(
 
 /** A layer from an already compressed (or uncompressed tar) blob held in memory. */
 export function bytesLayer(blob: Uint8Array, mediaType: string): Layer {
-  if (!isGzipLayer(mediaType) && !isUncompressedLayer(mediaType)) {
+  const compression = layerCompression(mediaType);
+  if (compression !== 'gzip' && compression !== 'none') {
     throw new TypeError(`bytesLayer: unsupported layer media type ${mediaType} (use a gzip or plain tar)`);
   }
   const copy = Buffer.from(blob);
-  const tar = isGzipLayer(mediaType) ? gunzipSync(copy) : copy;
+  const tar = compression === 'gzip' ? gunzipSync(copy) : copy;
   return {
     digest: sha256Digest(copy),
     diffID: sha256Digest(tar),

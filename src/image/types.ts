@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { LayerMediaType } from '../layer/index.ts';
 
 /**
  * The read-only image model (DESIGN.md "Style" 2, modelled on go-containerregistry's v1.Image/v1.Layer).
@@ -9,14 +10,14 @@ export const MediaType = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
   ociIndex: 'application/vnd.oci.image.index.v1+json',
   ociConfig: 'application/vnd.oci.image.config.v1+json',
-  ociLayer: 'application/vnd.oci.image.layer.v1.tar',
-  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  ociLayer: LayerMediaType.ociTar,
+  ociLayerGzip: LayerMediaType.ociGzip,
+  ociLayerZstd: LayerMediaType.ociZstd,
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
-  dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+  dockerLayerGzip: LayerMediaType.dockerGzip,
+  dockerForeignLayerGzip: LayerMediaType.dockerForeignGzip,
 } as const;
 
 /** An OCI content descriptor. */

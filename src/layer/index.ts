@@ -4,6 +4,7 @@
  */
 export { type ExtractOptions, type ExtractResult, extractLayer } from './extract.ts';
 export { type FileLayer, fileLayer, layerFromDir } from './layer.ts';
+export { decompressLayer, type LayerCompression, LayerMediaType, layerCompression } from './media-type.ts';
 export {
   END_OF_ARCHIVE,
   type EntryType,

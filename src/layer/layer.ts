@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { pipeline, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { type Layer, MediaType } from '../image/types.ts';
-import { LifecycleError } from '../platform/index.ts';
+import type { Readable } from 'node:stream';
+import type { Layer } from '../image/types.ts';
+import { decompressLayer, LayerMediaType } from './media-type.ts';
 import { verifyDigest } from './verify.ts';
 import { type LayerDigests, type LayerSource, type WriteLayerOptions, writeLayer } from './write.ts';
 
@@ -12,16 +11,12 @@ export interface FileLayer extends Layer {
   readonly path: string;
 }
 
-function isGzip(mediaType: string): boolean {
-  return mediaType.endsWith('gzip');
-}
-
 /**
  * A {@link Layer} over a blob file with known identity. Both streams are verified while they are read:
  * `compressed()` against size and digest, `uncompressed()` against the diffID.
  */
 export function fileLayer(path: string, d: LayerDigests & { readonly mediaType?: string }): FileLayer {
-  const mediaType = d.mediaType ?? MediaType.ociLayerGzip;
+  const mediaType = d.mediaType ?? LayerMediaType.ociGzip;
   const compressed = async (signal?: AbortSignal): Promise<Readable> => {
     const file = createReadStream(
       path,
@@ -37,22 +32,7 @@ export function fileLayer(path: string, d: LayerDigests & { readonly mediaType?:
     mediaType,
     compressed,
     async uncompressed(signal?: AbortSignal): Promise<Readable> {
-      const blob = await compressed(signal);
-      if (mediaType.endsWith('zstd')) {
-        blob.destroy();
-        throw new LifecycleError(
-          'ERR_LAYER_MEDIA_TYPE',
-          'failed',
-          `cannot decompress layer ${d.digest}: ${mediaType} is not supported`,
-        );
-      }
-      if (!isGzip(mediaType)) return blob;
-      return verifyDigest(
-        pipeline(blob, createGunzip(), () => {}),
-        d.diffID,
-        undefined,
-        'layer contents',
-      );
+      return decompressLayer(await compressed(signal), mediaType, d.diffID, `layer ${d.digest} (${path})`);
     },
   };
 }
@@ -68,6 +48,6 @@ export async function layerFromDir(
 ): Promise<FileLayer> {
   const d = await writeLayer(source, blobPath, opts);
   const mediaType =
-    opts.mediaType ?? (opts.compression === 'none' ? MediaType.ociLayer : MediaType.ociLayerGzip);
+    opts.mediaType ?? (opts.compression === 'none' ? LayerMediaType.ociTar : LayerMediaType.ociGzip);
   return fileLayer(blobPath, { ...d, mediaType });
 }

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
+import { layerCompression } from '../../layer/index.ts';
 import { isLifecycleError, LifecycleError } from '../../platform/index.ts';
-import { isGzipLayer, isUncompressedLayer } from '../memory.ts';
 import { parseReference } from '../reference.ts';
 import type { Image, Layer } from '../types.ts';
 import type { DockerEngine } from './engine.ts';
@@ -245,7 +245,10 @@ async function layerBytes(
 ): Promise<{ stream: Readable; size: number }> {
   const daemonLayer = layer as Partial<DaemonLayer>;
   if (typeof daemonLayer.open === 'function') return daemonLayer.open(opts.signal);
-  if (layer.size >= 0 && (isGzipLayer(layer.mediaType) || isUncompressedLayer(layer.mediaType))) {
+  if (
+    layer.size >= 0 &&
+    (layerCompression(layer.mediaType) === 'gzip' || layerCompression(layer.mediaType) === 'none')
+  ) {
     return { stream: await layer.compressed(opts.signal), size: layer.size };
   }
   spool.dir ??= await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'daemon-load-'));

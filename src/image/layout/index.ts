@@ -3,7 +3,7 @@
  * `write(dir, image)` writes, `layoutPath(layoutDir, ref)` maps a reference to its directory.
  */
 export { blobPath, hasBlob } from './blobs.ts';
-export { decompressed, type LayoutLayer, layoutLayer } from './layer.ts';
+export { type LayoutLayer, layoutLayer } from './layer.ts';
 export { layoutIdentifier, layoutPath, REF_NAME_ANNOTATION } from './path.ts';
-export { goArch, image, type LayoutImage, type LayoutSelect, readIndex } from './read.ts';
+export { image, type LayoutImage, type LayoutSelect, readIndex } from './read.ts';
 export { type LayoutWriteOptions, type LayoutWriteResult, write, writeFileAtomic } from './write.ts';

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifecycleError, messageOf } from '../../platform/index.ts';
 import { parseJsonBytes, sha256Digest } from '../json.ts';
+import { defaultPlatform } from '../platform.ts';
 import {
   type Descriptor,
   type Image,
@@ -111,7 +112,7 @@ async function resolveIndex(dir: string, desc: Descriptor, sel: LayoutSelect): P
     await readBlob(dir, desc, 'image index'),
     `image index ${desc.digest}`,
   );
-  const want = sel.platform ?? { os: 'linux', architecture: goArch(process.arch) };
+  const want = sel.platform ?? defaultPlatform();
   const images = (child.manifests ?? []).filter((d) => !INDEX_TYPES.has(d.mediaType));
   const match =
     images.length === 1 && images[0]?.platform === undefined
@@ -168,18 +169,6 @@ async function readImage(
     rawConfig,
     layers: manifest.layers.map((l, i) => layoutLayer(dir, l, diffIDs[i]!)),
   };
-}
-
-/** Go's GOARCH name for a Node `process.arch`. */
-export function goArch(arch: string): string {
-  return (
-    (
-      { x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64', ppc64: 'ppc64le', s390x: 's390x' } as Record<
-        string,
-        string
-      >
-    )[arch] ?? arch
-  );
 }
 
 function parseOrFail<T>(dir: string, bytes: Uint8Array, what: string): T {

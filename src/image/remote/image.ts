@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { verifyDigest } from '../../layer/index.ts';
+import { decompressLayer } from '../../layer/index.ts';
 import { LifecycleError, messageOf } from '../../platform/index.ts';
 import { parseJsonBytes } from '../json.ts';
 import { type Reference, toReference } from '../reference.ts';
@@ -16,16 +15,6 @@ export interface BlobOrigin {
   readonly registry: string;
   readonly repository: string;
 }
-
-const GZIP_TYPES = new Set<string>([
-  MediaType.ociLayerGzip,
-  MediaType.dockerLayerGzip,
-  MediaType.dockerForeignLayerGzip,
-]);
-const TAR_TYPES = new Set<string>([
-  MediaType.ociLayer,
-  'application/vnd.oci.image.layer.nondistributable.v1.tar',
-]);
 
 function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): Readable {
   if (signal === undefined) return stream;
@@ -57,24 +46,11 @@ export class RemoteLayer implements Layer {
   }
 
   async uncompressed(signal?: AbortSignal): Promise<Readable> {
-    const blob = await this.compressed(signal);
-    if (TAR_TYPES.has(this.mediaType)) return blob;
-    if (!GZIP_TYPES.has(this.mediaType)) {
-      blob.destroy();
-      throw new LifecycleError(
-        'ERR_LAYER_MEDIA_TYPE',
-        'failed',
-        `layer ${this.digest} of ${this.origin.registry}/${this.origin.repository} has media type ${this.mediaType}, ` +
-          'which cannot be decompressed (only gzip and uncompressed tar layers are supported)',
-      );
-    }
-    const gunzip = createGunzip();
-    blob.on('error', (e) => gunzip.destroy(e));
-    return verifyDigest(
-      blob.pipe(gunzip),
+    return decompressLayer(
+      await this.compressed(signal),
+      this.mediaType,
       this.diffID,
-      undefined,
-      `uncompressed layer ${this.digest} from registry ${this.origin.registry}, repository ${this.origin.repository}`,
+      `layer ${this.digest} from registry ${this.origin.registry}, repository ${this.origin.repository}`,
     );
   }
 }

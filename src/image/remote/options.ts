@@ -1,13 +1,9 @@
 import { anonymousKeychain, defaultKeychain, type Keychain } from '../auth/index.ts';
+import { defaultPlatform, type PlatformSpec } from '../platform.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { createUploadStats, type UploadStats } from './stats.ts';
 
-/** The platform an index entry is picked for. */
-export interface PlatformSpec {
-  readonly os: string;
-  readonly architecture: string;
-  readonly variant?: string;
-}
+export type { PlatformSpec } from '../platform.ts';
 
 /** Options shared by every remote operation. All optional. */
 export interface RemoteOptions {
@@ -17,7 +13,7 @@ export interface RemoteOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Registries to reach over plain HTTP or unverified TLS, in addition to `CNB_INSECURE_REGISTRIES`. */
   readonly insecureRegistries?: readonly string[];
-  /** Platform to select from image indexes; default linux/amd64. */
+  /** Platform to select from image indexes; default `defaultPlatform()` (D-217). */
   readonly platform?: PlatformSpec;
   /** Retry policy for 408/429/5xx and connection failures. */
   readonly retry?: Partial<RetryPolicy>;
@@ -83,7 +79,7 @@ export function resolveOptions(o: RemoteOptions = {}): ResolvedOptions {
   return {
     keychain: o.keychain ?? (o.env === undefined ? anonymousKeychain : keychainFor(o.env)),
     insecure,
-    platform: o.platform ?? { os: 'linux', architecture: 'amd64' },
+    platform: o.platform ?? defaultPlatform(),
     retry: { ...DEFAULT_RETRY, ...(o.retry ?? {}) },
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     concurrency: Math.max(1, o.concurrency ?? 6),
