@@ -35,6 +35,19 @@ async function extender({ inputs: i, env, platformApi, log }: PhaseContext): Pro
   else await extend({ ...i }, log);
 }
 
+/**
+ * The exporter takes the run image from analyzed.toml at every Platform API; a `-run-image` (or `-image`)
+ * flag that differs from CNB_RUN_IMAGE is refused with exit 3, as the reference (D-304).
+ */
+export function refuseExporterRunImage(given: string | undefined, envValue: string | undefined): void {
+  if (given === undefined || given === '' || given === (envValue ?? '')) return;
+  throw new LifecycleError(
+    'ERR_INVALID_ARGS',
+    'invalidArgs',
+    `failed to resolve inputs: -run-image is unsupported: the exporter uses the run image in analyzed.toml (run-image.reference); remove -run-image ${given}`,
+  );
+}
+
 /** Phase name → runner. The CLI phases hand directories to the build user and drop privileges themselves. */
 export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   analyzer: async ({ inputs: i, env, platformApi, log }) => {
@@ -53,14 +66,19 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     await build({ ...i, env, platformApi }, log);
   },
   exporter: async ({ inputs: i, env, platformApi, log }) => {
-    await exportImage({ ...i, env, platformApi, dropPrivileges: true, launcherInfo: LAUNCHER_INFO }, log);
+    refuseExporterRunImage(i.runImage, env['CNB_RUN_IMAGE']);
+    const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
+    await exportImage(
+      { ...i, env, platformApi, dropPrivileges: true, launcherInfo: LAUNCHER_INFO, sourceDateEpoch },
+      log,
+    );
   },
   creator: async ({ inputs: i, env, platformApi, log }) => {
     const experimentalMode = env['CNB_EXPERIMENTAL_MODE'];
-    await create(
-      { ...i, image: i.images[0] ?? '', env, platformApi, launcherInfo: LAUNCHER_INFO, experimentalMode },
-      log,
-    );
+    const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
+    const image = i.images[0] ?? '';
+    const edge = { env, platformApi, launcherInfo: LAUNCHER_INFO, experimentalMode, sourceDateEpoch };
+    await create({ ...i, image, ...edge }, log);
   },
   rebaser: async ({ inputs: i, env, log }) => {
     await rebase({ ...i, env }, log);

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseRun, readRun, writeRun } from './run.ts';
+import { parseRun, parseStack, readRun, readStack, writeRun } from './run.ts';
 import { parseToml } from './toml.ts';
 
 const parse = (text: string) => parseRun(parseToml(text, 'run.toml'), 'run.toml');
@@ -35,5 +35,18 @@ describe('run.toml', () => {
     const r = { images: [{ image: 'a', mirrors: ['m'] }] };
     await writeRun(join(dir, 'run.toml'), r);
     assert.deepEqual(await readRun(join(dir, 'run.toml')), r);
+  });
+});
+
+describe('stack.toml (platform-0.11.md "stack.toml")', () => {
+  const stack = (text: string) => parseStack(parseToml(text, 'stack.toml'), 'stack.toml');
+  it('[run-image] image and mirrors are one run file entry', () => {
+    assert.deepEqual(stack('[run-image]\nimage = "run:1"\nmirrors = ["m/run:1"]\n'), {
+      images: [{ image: 'run:1', mirrors: ['m/run:1'] }],
+    });
+  });
+  it('no [run-image] is an entry without an image; a missing file is undefined', async () => {
+    assert.deepEqual(stack('[build-image]\nimage = "b"\n'), { images: [{ mirrors: [] }] });
+    assert.equal(await readStack('/nonexistent/stack.toml'), undefined);
   });
 });

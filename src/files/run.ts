@@ -2,6 +2,7 @@ import {
   fieldError,
   optString,
   optStringArray,
+  optTable,
   optTableArray,
   readToml,
   type TomlTable,
@@ -42,4 +43,22 @@ export async function readRun(file: string): Promise<RunFile | undefined> {
 /** Writes run.toml atomically. */
 export async function writeRun(file: string, r: RunFile): Promise<void> {
   await writeToml(file, { images: r.images.map((x) => ({ image: x.image, mirrors: [...x.mirrors] })) });
+}
+
+/**
+ * Parses stack.toml content (platform-0.11.md "stack.toml": `[run-image] image, mirrors`) as a run file
+ * of one entry, so run image selection is the same for both files; no `[run-image]` table is an entry
+ * without an image (the reference's "missing run image metadata").
+ */
+export function parseStack(t: TomlTable, file: string): RunFile {
+  const r = optTable(t, 'run-image', file);
+  const image = r === undefined ? undefined : optString(r, 'image', file, 'run-image.image');
+  const mirrors = r === undefined ? [] : (optStringArray(r, 'mirrors', file, 'run-image.mirrors') ?? []);
+  return { images: [{ ...(image === undefined || image === '' ? {} : { image }), mirrors }] };
+}
+
+/** Reads stack.toml (Platform API before 0.12); a missing file is `undefined`. */
+export async function readStack(file: string): Promise<RunFile | undefined> {
+  const t = await readToml(file, { optional: true, what: 'stack metadata' });
+  return t === undefined ? undefined : parseStack(t, file);
 }

@@ -6,6 +6,8 @@ import {
   lifecycleMetadataToToml,
   parseLifecycleMetadataLabel,
   readRun,
+  readStack,
+  type RunFile,
   type TargetMetadata,
   writeAnalyzed,
 } from '../files/index.ts';
@@ -16,6 +18,7 @@ import {
   LifecycleError,
   type Logger,
   messageOf,
+  platformFeatures,
 } from '../platform/index.ts';
 import { restoreSbomLayer } from './analyze-sbom.ts';
 import { type ImageStore, imageStore, isLayoutPath } from './image-store.ts';
@@ -32,8 +35,10 @@ export interface AnalyzeOptions {
   readonly tags?: readonly string[];
   /** `-run-image` / CNB_RUN_IMAGE; default: resolved from run.toml. */
   readonly runImage?: string | undefined;
-  /** `-run` / CNB_RUN_PATH (run.toml). */
+  /** `-run` / CNB_RUN_PATH (run.toml; Platform API 0.12+). */
   readonly run: string;
+  /** `-stack` / CNB_STACK_PATH (stack.toml), read instead of run.toml before Platform API 0.12. */
+  readonly stack?: string;
   readonly cacheImage?: string | undefined;
   readonly daemon?: boolean;
   readonly layout?: boolean;
@@ -173,12 +178,13 @@ async function analyzePrevious(
   return { reference: store.identifier(ref, img), metadata, image: img };
 }
 
-/** Run image: identifier, name and target (platform.md "analyzed.toml" `[run-image]`). */
+/** Run image: identifier, and target when wanted (platform.md "analyzed.toml" `[run-image]`). */
 async function analyzeRun(
   store: ImageStore,
   ref: string,
+  withTarget: boolean,
   log: Logger,
-): Promise<{ reference: string; target: TargetMetadata }> {
+): Promise<{ reference: string; target?: TargetMetadata }> {
   let img: Image | undefined;
   try {
     img = await store.read(ref);
@@ -190,7 +196,8 @@ async function analyzeRun(
     log.warn(`Run image "${ref}" not found; recording it without a digest`);
     return { reference: '', target: { os: 'linux', arch: 'amd64' } };
   }
-  return { reference: store.identifier(ref, img), target: runImageTarget(img.config, ref) };
+  const reference = store.identifier(ref, img);
+  return withTarget ? { reference, target: runImageTarget(img.config, ref) } : { reference };
 }
 
 /**
@@ -219,10 +226,12 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   });
   const cacheStore = o.cacheImage ? (store.kind === 'registry' ? store : imageStore(storeOpts)) : undefined;
 
+  // platform.md "run.toml" from 0.12; stack.toml's [run-image] before (platform-0.11.md "analyzer").
+  const runPath = platformFeatures.runToml(o.platformApi) ? o.run : (o.stack ?? '/cnb/stack.toml');
   const runImage = await resolveRunImage({
     runImage: o.runImage,
-    runFile: o.runImage ? undefined : await readRunFile(o.run, log),
-    runPath: o.run,
+    runFile: o.runImage ? undefined : await readRunFile(runPath, o.platformApi, log),
+    runPath,
     appImage: o.image,
     canRead: (r) => store.canRead(r),
   });
@@ -249,7 +258,8 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   });
   const prev = await analyzePrevious(store, previous, log);
   try {
-    if (prev.image !== undefined && !o.skipLayers && prev.metadata.sbom?.sha) {
+    const sbom = platformFeatures.sbomFiles(o.platformApi) && !o.skipLayers;
+    if (prev.image !== undefined && sbom && prev.metadata.sbom?.sha) {
       log.info('Restoring data for SBOM from previous image');
       const cache = o.daemon ? o.launchCache : undefined;
       await restoreSbomLayer(prev.image, prev.metadata.sbom.sha, o.layers, log, cache || undefined);
@@ -260,11 +270,15 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   } finally {
     await (prev.image as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
   }
-  const run = await analyzeRun(store, runImage, log);
+  const targets = platformFeatures.targetData(o.platformApi);
+  const run = await analyzeRun(store, runImage, targets, log);
   user.drop();
   const analyzed: Analyzed = {
     previousImage: { reference: prev.reference },
-    runImage: { reference: run.reference, image: runImage, target: run.target },
+    // Before 0.12 `[run-image]` has the reference only (platform-0.11.md "analyzed.toml").
+    runImage: targets
+      ? { reference: run.reference, image: runImage, ...(run.target ? { target: run.target } : {}) }
+      : { reference: run.reference },
     metadata: lifecycleMetadataToToml(prev.metadata),
   };
   try {
@@ -275,7 +289,12 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   return analyzed;
 }
 
-async function readRunFile(path: string, log: Logger) {
+async function readRunFile(path: string, api: ApiVersion, log: Logger): Promise<RunFile | undefined> {
+  if (!platformFeatures.runToml(api)) {
+    const stack = await readStack(path);
+    if (stack === undefined) log.info(`No stack metadata found at path "${path}"`);
+    return stack;
+  }
   const r = await readRun(path);
   if (r === undefined) log.info(`No run metadata found at path "${path}"`);
   return r;

@@ -49,6 +49,10 @@ export interface CreateOptions {
   readonly platformApi: ApiVersion;
   /** What `io.buildpacks.build.metadata` says about the launcher (the CLI passes the build's own). */
   readonly launcherInfo?: LauncherInfo;
+  /** `-stack` (stack.toml, before Platform API 0.12). */
+  readonly stack?: string;
+  /** SOURCE_DATE_EPOCH (read by the CLI edge). */
+  readonly sourceDateEpoch?: string | undefined;
   /** CNB_EXPERIMENTAL_MODE (read by the CLI edge). */
   readonly experimentalMode?: string | undefined;
 }

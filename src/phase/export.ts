@@ -12,6 +12,7 @@ import {
   readGroup,
   readProjectMetadata,
   readRun,
+  readStack,
 } from '../files/index.ts';
 import { auth, type Image, type Layer, mutate } from '../image/index.ts';
 import {
@@ -22,6 +23,7 @@ import {
   LifecycleError,
   type Logger,
   messageOf,
+  platformFeatures,
 } from '../platform/index.ts';
 import { exportCache } from './export-cache.ts';
 import {
@@ -54,7 +56,12 @@ export interface ExportOptions {
   readonly launcherSbom: string;
   readonly projectMetadata: string;
   readonly report: string;
+  /** `-run` (run.toml, Platform API 0.12+): the run image's `image` and `mirrors` for the label. */
   readonly run: string;
+  /** `-stack` (stack.toml, before 0.12): `[run-image]` for the label instead of run.toml. */
+  readonly stack?: string;
+  /** SOURCE_DATE_EPOCH as given (the CLI edge reads it): the image creation time, from Platform API 0.9. */
+  readonly sourceDateEpoch?: string | undefined;
   readonly processType?: string;
   readonly cacheDir?: string;
   readonly cacheImage?: string;
@@ -68,7 +75,7 @@ export interface ExportOptions {
   /** Owner of the files of generated layers (CNB_USER_ID/CNB_GROUP_ID; unset = 0, as the reference). */
   readonly uid?: number;
   readonly gid?: number;
-  /** The lifecycle's environment: SOURCE_DATE_EPOCH, registry auth, DOCKER_HOST, CNB_INSECURE_REGISTRIES. */
+  /** The lifecycle's environment: registry auth, DOCKER_HOST. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly platformApi: ApiVersion;
   readonly insecureRegistries?: readonly string[];
@@ -180,7 +187,9 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     checkProcessTypes(meta, log);
     const ep = entrypoint(meta, o.processType, log);
     const project = await readProjectMetadata(o.projectMetadata);
-    const run = await readRun(o.run);
+    // platform.md "run.toml" from 0.12; stack.toml before (platform-0.11.md "exporter").
+    const runToml = platformFeatures.runToml(o.platformApi);
+    const run = runToml ? await readRun(o.run) : await readStack(o.stack ?? '/cnb/stack.toml');
     await copyLifecycleSboms(o.launcherSbom, o.layers, o.platformApi, log);
     tmp = await mkdtemp(join(o.tmpDir ?? tmpdir(), 'cnb-export-'));
 
@@ -199,7 +208,8 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
       previous: previousLayers,
       ...(o.threads === undefined ? {} : { threads: o.threads }),
     });
-    const created = createdTime(o.env['SOURCE_DATE_EPOCH'], log);
+    const epoch = platformFeatures.sourceDateEpoch(o.platformApi) ? o.sourceDateEpoch : undefined;
+    const created = createdTime(epoch, log);
 
     const cacheTmp = tmp;
     const doCache = async () => {
@@ -232,13 +242,14 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
         log,
       );
       const diffIDs = runImage.config.rootfs.diff_ids;
-      const label = runImageForLabel(run, analyzed.runImage?.image);
+      const label = runImageForLabel(run, runToml ? analyzed.runImage?.image : undefined);
       const lifecycle: LifecycleMetadata = {
         ...plan.metadata,
+        // `runImage.image` / `mirrors` from 0.12 (platform.md "Labels"); `stack.runImage` at every version.
         runImage: {
           topLayer: diffIDs[diffIDs.length - 1] ?? '',
           reference: store.identifier(readable(store, runRef), runImage),
-          ...label,
+          ...(runToml ? label : {}),
         },
         stack: {
           runImage: { image: label.image ?? '', ...(label.mirrors ? { mirrors: label.mirrors } : {}) },

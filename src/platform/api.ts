@@ -157,10 +157,11 @@ export const platformFeatures = {
   sbomFiles: since('0.8'),
   /**
    * The legacy `bom` is an SBOM file (platform-0.9.md "Build"): the builder writes `sbom.legacy.json` and
-   * leaves `bom` out of `io.buildpacks.build.metadata` and report.toml `[build]`; the exporter honours
-   * SOURCE_DATE_EPOCH (platform-0.9.md "Exporter") (0.9+).
+   * leaves `bom` out of `io.buildpacks.build.metadata` and report.toml `[build]` (0.9+).
    */
   bomAsSbomFile: since('0.9'),
+  /** The exporter takes the image creation time from SOURCE_DATE_EPOCH (platform-0.9.md "exporter") (0.9+). */
+  sourceDateEpoch: since('0.9'),
   /** Analyzer `-skip-layers` and `-launch-cache` (platform-0.9.md "analyzer" Inputs) (0.9+). */
   analyzerRestoresSbom: since('0.9'),
   /**
