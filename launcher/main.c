@@ -32,6 +32,10 @@ static int platform_supported(api_version v) {
   return 0;
 }
 
+/* Named Platform API rules (src/platform/api.ts `platformFeatures` names). */
+static int process_command_array(api_version v) { return !api_less(v, 0, 10); }
+static int exec_env(api_version v) { return !api_less(v, 0, 15); }
+
 static const char *env_or(const char *name, const char *fallback) {
   const char *v = getenv(name);
   return v && *v ? v : fallback;
@@ -73,8 +77,12 @@ int main(int argc, char **argv) {
 
   const char *self = argc > 0 ? argv[0] : "launcher";
   launch_proc proc;
+  /* platform-0.10.md "launcher": user args replace overridable args from 0.10 (appended before);
+   * platform-0.15.md "Execution Environment": processes are filtered by CNB_EXEC_ENV (default production). */
+  launch_rules rules = {.append_user_args = !process_command_array(pa),
+                        .exec_env = exec_env(pa) ? env_or("CNB_EXEC_ENV", "production") : NULL};
   process_select(&md, process_type_from_argv0(&md, self), argv + (argc > 0), argc > 0 ? (size_t)argc - 1 : 0,
-                 &proc);
+                 &rules, &proc);
 
   if (chdir(app_dir)) die(EXIT_LAUNCH, "change to app directory: chdir %s: %s", app_dir, strerror(errno));
   envlist env = {0};

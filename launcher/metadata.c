@@ -135,6 +135,7 @@ static void load_processes(const toml_node *root, metadata *md) {
     }
     p->buildpack_id = opt_string(t, "buildpack-id", ctx);
     if (!p->buildpack_id) p->buildpack_id = xstrdup("");
+    p->exec_env = string_list(toml_get(t, "exec-env"), xasprintf("%s.exec-env", ctx), 0, &p->nexec_env);
     free(ctx);
   }
 }
@@ -156,6 +157,19 @@ void metadata_load(const char *path, metadata *md) {
 const md_process *metadata_process(const metadata *md, const char *type) {
   for (size_t i = 0; i < md->nprocesses; i++)
     if (!strcmp(md->processes[i].type, type)) return &md->processes[i];
+  return NULL;
+}
+
+static int eligible(const md_process *p, const char *exec_env) {
+  if (!exec_env || p->nexec_env == 0) return 1;
+  for (size_t i = 0; i < p->nexec_env; i++)
+    if (!strcmp(p->exec_env[i], "*") || !strcmp(p->exec_env[i], exec_env)) return 1;
+  return 0;
+}
+
+const md_process *metadata_process_for(const metadata *md, const char *type, const char *exec_env) {
+  for (size_t i = 0; i < md->nprocesses; i++)
+    if (!strcmp(md->processes[i].type, type) && eligible(&md->processes[i], exec_env)) return &md->processes[i];
   return NULL;
 }
 

@@ -23,6 +23,8 @@ typedef struct {
   int direct;
   char *working_dir; /* NULL when not set */
   char *buildpack_id;
+  char **exec_env; /* NULL-terminated; empty when not set (every execution environment) */
+  size_t nexec_env;
 } md_process;
 
 typedef struct {
@@ -39,6 +41,9 @@ int api_less(api_version a, int major, int minor);
 /* Reads and validates metadata.toml; exits 80 (unreadable/invalid) or 12 (unsupported buildpack API). */
 void metadata_load(const char *path, metadata *md);
 const md_process *metadata_process(const metadata *md, const char *type);
+/* The first process of `type` eligible for execution environment `exec_env` (platform-0.15.md
+ * "Execution Environment": no exec-env, "*", or `exec_env` listed); NULL `exec_env` means any. */
+const md_process *metadata_process_for(const metadata *md, const char *type, const char *exec_env);
 const md_buildpack *metadata_buildpack(const metadata *md, const char *id);
 
 #endif

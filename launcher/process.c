@@ -21,7 +21,8 @@ static char **concat(char **a, size_t na, char **b, size_t nb, size_t *n) {
   return out;
 }
 
-void process_select(const metadata *md, const char *type, char **user, size_t nuser, launch_proc *out) {
+void process_select(const metadata *md, const char *type, char **user, size_t nuser, const launch_rules *rules,
+                    launch_proc *out) {
   memset(out, 0, sizeof *out);
   if (!type) {
     /* No buildpack process: `-- <cmd> <args>` is direct, anything else is a shell command. */
@@ -39,7 +40,11 @@ void process_select(const metadata *md, const char *type, char **user, size_t nu
     }
     return;
   }
-  const md_process *p = metadata_process(md, type);
+  const md_process *p = metadata_process_for(md, type, rules->exec_env);
+  if (!p && rules->exec_env)
+    die(EXIT_LAUNCH,
+        "determine start command: process type %s was not found for execution environment '%s' (CNB_EXEC_ENV)", type,
+        rules->exec_env);
   if (!p) die(EXIT_LAUNCH, "determine start command: process type %s was not found", type);
   if (p->ncommand == 0 || !p->command[0][0])
     die(EXIT_LAUNCH, "determine start command: no command provided for process type \"%s\"", type);
@@ -52,6 +57,14 @@ void process_select(const metadata *md, const char *type, char **user, size_t nu
    * Older ones: their `direct` is honoured and user args are appended. */
   int modern = bp && !api_less(bp->api, 0, 9);
   out->direct = modern ? 1 : p->direct;
+  if (rules->append_user_args) {
+    /* Platform API < 0.10 (the reference): command[1:] join the args, and user args are appended. */
+    size_t nfixed, nall;
+    char **fixed = concat(p->command + 1, p->ncommand ? p->ncommand - 1 : 0, p->args, p->nargs, &nfixed);
+    out->args = concat(fixed, nfixed, user, nuser, &nall);
+    out->nargs = nall;
+    return;
+  }
   if (p->ncommand > 1) {
     /* command[1:] are always passed; user args, if any, replace the overridable `args`. */
     size_t nfixed;

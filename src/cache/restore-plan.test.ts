@@ -95,3 +95,27 @@ describe('restore rules (buildpack.md "Layer Types")', () => {
     assert.equal(validLayerName('layer.with.dots'), true);
   });
 });
+
+describe('launch+cache layers missing from the app image (the reference from Platform API 0.14; D-305)', () => {
+  const cached = { web: layer({ build: false, cache: true, launch: true }, 'sha256:c') };
+  it('before 0.14 their metadata is not restored from the cache', () => {
+    const p = planLayerMetadata({}, cached);
+    assert.deepEqual(p.restore, []);
+    assert.deepEqual(
+      p.skipped.map((s) => s.reason),
+      ['marked as launch=true'],
+    );
+  });
+  it('from 0.14 it is restored from the cache; a layer the app image has still comes from the app image', () => {
+    assert.deepEqual(
+      planLayerMetadata({}, cached, { launchFromCache: true }).restore.map((r) => [r.name, r.from, r.sha]),
+      [['web', 'cache', 'sha256:c']],
+    );
+    const app = { web: layer({ build: false, cache: true, launch: true }, 'sha256:a') };
+    const both = planLayerMetadata(app, cached, { launchFromCache: true });
+    assert.deepEqual(
+      both.restore.map((r) => [r.name, r.from]),
+      [['web', 'app image']],
+    );
+  });
+});

@@ -39,11 +39,13 @@ export function validLayerName(name: string): boolean {
  * Layer metadata to restore for one buildpack. From the app image: launch=true layers, except
  * build=true+cache=false ones (the buildpack always recreates them) and cache=true ones the cache does
  * not hold as cache=true. From the cache: cache=true, launch=false layers (launch=true ones were handled
- * through the app image, or are stale). App entries come first and are never overwritten.
+ * through the app image, or are stale), and with `launchFromCache` (Platform API 0.14+, D-305) also
+ * launch=true ones the app image does not have. App entries come first and are never overwritten.
  */
 export function planLayerMetadata(
   app: Readonly<Record<string, LayerMetadata>>,
   cached: Readonly<Record<string, LayerMetadata>>,
+  opts: { readonly launchFromCache?: boolean } = {},
 ): { restore: MetadataRestore[]; skipped: MetadataSkip[] } {
   const restore: MetadataRestore[] = [];
   const skipped: MetadataSkip[] = [];
@@ -65,7 +67,7 @@ export function planLayerMetadata(
     const skip = (reason: string) => skipped.push({ name, from: 'cache', reason });
     if (!validLayerName(name)) skip('invalid layer name');
     else if (!l.cache) skip('marked as cache=false');
-    else if (l.launch) skip('marked as launch=true');
+    else if (l.launch && (!opts.launchFromCache || name in app)) skip('marked as launch=true');
     else if (taken.has(name)) skip('metadata already restored from the app image');
     else restore.push({ name, sha: l.sha, data: l.data ?? {}, from: 'cache' });
   }

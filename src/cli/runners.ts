@@ -80,7 +80,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     const edge = { env, platformApi, launcherInfo: LAUNCHER_INFO, experimentalMode, sourceDateEpoch };
     await create({ ...i, image, ...edge }, log);
   },
-  rebaser: async ({ inputs: i, env, log }) => {
-    await rebase({ ...i, env }, log);
+  rebaser: async ({ inputs: i, env, platformApi, log }) => {
+    await rebase({ ...i, env, platformApi }, log);
   },
 };

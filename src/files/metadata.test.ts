@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   type BuildMetadata,
+  buildMetadataToToml,
   parseBuildMetadata,
   readBuildMetadata,
   toMetadataModule,
@@ -26,6 +27,12 @@ const md: BuildMetadata = {
 
 // platform.md "metadata.toml (TOML)".
 describe('metadata.toml', () => {
+  it('before Platform API 0.10 the command is a string and its other entries lead the args (platform-0.9.md)', () => {
+    const t = buildMetadataToToml(md, { commandArray: false });
+    const [web] = t['processes'] as Record<string, unknown>[];
+    assert.equal(web?.['command'], 'node');
+    assert.deepEqual(web?.['args'], ['x', 'a']);
+  });
   it('round-trips and writes the documented keys', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'metadata-'));
     try {

@@ -47,11 +47,13 @@ export function toMetadataModule(e: GroupElement): MetadataModule {
   return { id: e.id, version: e.version, api: e.api, ...(e.homepage ? { homepage: e.homepage } : {}) };
 }
 
-function processToToml(p: MetadataProcess): TomlTable {
+function processToToml(p: MetadataProcess, commandArray: boolean): TomlTable {
+  // Before Platform API 0.10 the command is one string and its other entries lead the args (the reference).
+  const [first = '', ...rest] = p.command;
   return {
     type: p.type,
-    command: [...p.command],
-    args: [...p.args],
+    command: commandArray ? [...p.command] : first,
+    args: commandArray ? [...p.args] : [...rest, ...p.args],
     direct: p.direct,
     'buildpack-id': p.buildpackId,
     ...(p.workingDir ? { 'working-dir': p.workingDir } : {}),
@@ -68,13 +70,14 @@ function moduleToToml(m: MetadataModule): TomlTable {
  * `[[extensions]]` (when any), `[[labels]]`, `[[processes]]`, `[[slices]]`. `default` is never
  * written on processes; the default lives in `buildpack-default-process-type`.
  */
-export function buildMetadataToToml(m: BuildMetadata): TomlTable {
+export function buildMetadataToToml(m: BuildMetadata, opts: MetadataWriteOptions = {}): TomlTable {
   const out: TomlTable = {};
   if (m.buildpackDefaultProcessType) out['buildpack-default-process-type'] = m.buildpackDefaultProcessType;
   out['buildpacks'] = m.buildpacks.map(moduleToToml);
   if (m.extensions.length > 0) out['extensions'] = m.extensions.map(moduleToToml);
   if (m.labels.length > 0) out['labels'] = m.labels.map((l) => ({ key: l.key, value: l.value }));
-  if (m.processes.length > 0) out['processes'] = m.processes.map(processToToml);
+  const commandArray = opts.commandArray ?? true;
+  if (m.processes.length > 0) out['processes'] = m.processes.map((p) => processToToml(p, commandArray));
   if (m.slices.length > 0) out['slices'] = m.slices.map((s) => ({ paths: [...s.paths] }));
   if (m.bom && m.bom.length > 0) out['bom'] = [...m.bom];
   return out;
@@ -139,6 +142,16 @@ export async function readBuildMetadata(file: string): Promise<BuildMetadata> {
 }
 
 /** Writes metadata.toml atomically (parent directories created). */
-export async function writeBuildMetadata(file: string, m: BuildMetadata): Promise<void> {
-  await writeToml(file, buildMetadataToToml(m));
+/** How metadata.toml is written for a Platform API. */
+export interface MetadataWriteOptions {
+  /** Process `command` as an array (Platform API 0.10+; default true), else a string (platform-0.9.md). */
+  readonly commandArray?: boolean;
+}
+
+export async function writeBuildMetadata(
+  file: string,
+  m: BuildMetadata,
+  opts: MetadataWriteOptions = {},
+): Promise<void> {
+  await writeToml(file, buildMetadataToToml(m, opts));
 }

@@ -32,7 +32,7 @@ import {
   toMetadataModule,
   writeBuildMetadata,
 } from '../files/index.ts';
-import { type ApiVersion, checkBuildpackApi } from '../platform/api.ts';
+import { type ApiVersion, checkBuildpackApi, platformFeatures } from '../platform/api.ts';
 import type { Logger } from '../platform/log.ts';
 
 /** Inputs of the builder (platform.md "builder" Inputs); every path absolute. */
@@ -166,16 +166,20 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
       const added = addProcesses(processes, out.processes, el.id);
       processes = added.set;
       if (added.warning) log.warn(added.warning);
-      await copySbomFiles(opts.layers, join(opts.layers, escapedId), escapedId, out.sbomFiles);
+      // SBOM files exist from Platform API 0.8 (platform-0.8.md "builder").
+      if (platformFeatures.sbomFiles(opts.platformApi))
+        await copySbomFiles(opts.layers, join(opts.layers, escapedId), escapedId, out.sbomFiles);
       log.debug(`Finished running build for buildpack ${el.id}@${el.version}`);
     }
 
-    // Platform API 0.9+: the legacy BOM goes to sbom.legacy.json, not metadata.toml (platform.md "exporter").
+    // Platform API 0.9+: the legacy BOM goes to sbom.legacy.json, not metadata.toml (platform-0.9.md
+    // "builder"); before, the launch BOM is metadata.toml's `[[bom]]`.
+    const bomFiles = platformFeatures.bomAsSbomFile(opts.platformApi);
     for (const [kind, bom] of [
       ['launch', launchBom],
       ['build', buildBom],
     ] as const) {
-      if (bom.length === 0) continue;
+      if (bom.length === 0 || !bomFiles) continue;
       await mkdir(join(opts.layers, 'sbom', kind), { recursive: true });
       await writeFile(join(opts.layers, 'sbom', kind, 'sbom.legacy.json'), JSON.stringify(bom));
     }
@@ -187,9 +191,12 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
       processes: listProcesses(processes),
       slices,
       ...(processes.defaultType === undefined ? {} : { buildpackDefaultProcessType: processes.defaultType }),
+      ...(bomFiles || launchBom.length === 0 ? {} : { bom: launchBom as NonNullable<BuildMetadata['bom']> }),
     };
     const metadataPath = join(opts.layers, 'config', 'metadata.toml');
-    await writeBuildMetadata(metadataPath, metadata);
+    await writeBuildMetadata(metadataPath, metadata, {
+      commandArray: platformFeatures.processCommandArray(opts.platformApi),
+    });
     await handOverTree(join(opts.layers, 'config'), user.uid, user.gid);
     await handOverTree(join(opts.layers, 'sbom'), user.uid, user.gid);
     return { metadata, metadataPath };

@@ -1,6 +1,12 @@
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ApiVersion, atLeast, LifecycleError, type Logger, messageOf } from '../platform/index.ts';
+import {
+  type ApiVersion,
+  LifecycleError,
+  type Logger,
+  messageOf,
+  platformFeatures,
+} from '../platform/index.ts';
 
 /**
  * The lifecycle's own SBOMs (platform.md "exporter": `<layers>/sbom/build/buildpacksio_lifecycle/` and
@@ -34,7 +40,7 @@ export async function copyLifecycleSboms(
   platformApi: ApiVersion,
   log: Logger,
 ): Promise<void> {
-  if (!atLeast(platformApi, '0.11')) return;
+  if (!platformFeatures.launcherSbom(platformApi)) return;
   const targets = [
     { prefix: 'lifecycle', dir: join(layers, 'sbom', 'build', 'buildpacksio_lifecycle') },
     { prefix: 'launcher', dir: join(layers, 'sbom', 'launch', 'buildpacksio_lifecycle', 'launcher') },

@@ -1,7 +1,7 @@
 import type { LifecycleMetadata } from '../files/index.ts';
 import type { ImageConfig } from '../image/index.ts';
 import { parseReference } from '../image/index.ts';
-import { atLeast, parseApi, parseBoundedJson } from '../platform/index.ts';
+import { parseApi, parseBoundedJson, platformFeatures } from '../platform/index.ts';
 
 /**
  * The rebaser's spec rules as pure functions (platform.md `rebaser`; LIFECYCLE-BEHAVIOUR.md §8).
@@ -52,10 +52,11 @@ export function appPlatformApi(c: ImageConfig): string | undefined {
   return e?.slice('CNB_PLATFORM_API='.length);
 }
 
+/** Apps built at Platform API 0.12+ are checked by target data, older ones by stack ID and mixins. */
 function modernApp(c: ImageConfig): boolean {
   const v = appPlatformApi(c);
   const p = v === undefined ? undefined : parseApi(v);
-  return p !== undefined && atLeast(p, '0.12');
+  return p !== undefined && platformFeatures.targetData(p);
 }
 
 /**
@@ -147,21 +148,22 @@ export function runImageCandidates(m: LifecycleMetadata, appImage: string): stri
 }
 
 /**
- * Labels of the rebased image: `io.buildpacks.base.*` and `io.buildpacks.stack.*` come from the new
- * run image (platform.md `rebaser`); the app's own copies of them are removed first.
+ * Labels of the rebased image: `io.buildpacks.base.*` (with `baseLabels`, Platform API 0.12+) and
+ * `io.buildpacks.stack.*` come from the new run image (platform.md `rebaser`; platform-0.11.md syncs
+ * the stack labels only); the app's own copies of them are removed first.
  */
 export function rebasedLabelChanges(
   app: ImageConfig,
   newBase: ImageConfig,
+  baseLabels = true,
 ): {
   remove: string[];
   set: Record<string, string>;
 } {
   const synced = (k: string) =>
-    k.startsWith(BASE_PREFIX) ||
     k.startsWith(STACK_PREFIX) ||
-    DISTRO_NAME.includes(k as never) ||
-    DISTRO_VERSION.includes(k as never);
+    (baseLabels &&
+      (k.startsWith(BASE_PREFIX) || DISTRO_NAME.includes(k as never) || DISTRO_VERSION.includes(k as never)));
   const remove = Object.keys(app.config.Labels ?? {}).filter(synced);
   const set: Record<string, string> = {};
   for (const [k, v] of Object.entries(newBase.config.Labels ?? {})) if (synced(k)) set[k] = v;

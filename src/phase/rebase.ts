@@ -6,7 +6,14 @@ import {
   writeReport,
 } from '../files/index.ts';
 import { type Image, parseReference, rebase as rebaseImage } from '../image/index.ts';
-import { isLifecycleError, LifecycleError, type Logger, messageOf } from '../platform/index.ts';
+import {
+  type ApiVersion,
+  isLifecycleError,
+  LifecycleError,
+  type Logger,
+  messageOf,
+  platformFeatures,
+} from '../platform/index.ts';
 import { imageStore } from './image-store.ts';
 import { rebasedLabelChanges, rebaseProblems, runImageAllowed, runImageCandidates } from './rebase-rules.ts';
 
@@ -24,6 +31,8 @@ export interface RebaseOptions {
   readonly report: string;
   readonly env: Readonly<Record<string, string>>;
   readonly insecureRegistries?: readonly string[];
+  /** Platform API of this run (default 0.12): the run image listing rule and base labels need 0.12+. */
+  readonly platformApi?: ApiVersion;
 }
 
 export interface RebaseResult {
@@ -72,7 +81,9 @@ export async function rebase(opts: RebaseOptions, log: Logger): Promise<RebaseRe
   const { name: runName, image: newBase } = await newRunImage(opts, meta, appRef, store.read, log);
   const problems = await wrap(async () => rebaseProblems(app.config, newBase.config), 'failed to rebase');
   let newMeta: LifecycleMetadata = meta;
-  if (!runImageAllowed(runName, meta)) {
+  // platform.md `rebaser` (0.12+): the new run image must be listed unless forced; not before.
+  const modern = platformFeatures.rebaseForce(opts.platformApi ?? { major: 0, minor: 12 });
+  if (modern && !runImageAllowed(runName, meta)) {
     problems.push(
       `rebase app image: new base image '${runName}' not found in existing run image metadata: ${JSON.stringify(meta.runImage ?? meta.stack?.runImage ?? {})}`,
     );
@@ -90,7 +101,7 @@ export async function rebase(opts: RebaseOptions, log: Logger): Promise<RebaseRe
 
   const newTop = newBase.config.rootfs.diff_ids.at(-1);
   if (newTop === undefined) throw fail(`run image ${runName} has no layers`);
-  const labels = rebasedLabelChanges(app.config, newBase.config);
+  const labels = rebasedLabelChanges(app.config, newBase.config, modern);
   newMeta = {
     ...newMeta,
     runImage: {

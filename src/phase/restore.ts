@@ -17,6 +17,7 @@ import {
   lifecycleMetadataFromToml,
   readAnalyzed,
   readGroup,
+  readRun,
   writeAnalyzed,
   writeLayerMetadata,
   writeStoreToml,
@@ -35,6 +36,8 @@ import { imageStore } from './image-store.ts';
 import { ensureOwnerAndDrop, isRoot } from './privileges.ts';
 import { resolveBuildImage, saveToKanikoCache } from './restore-build-image.ts';
 import { targetFromConfig } from './run-image.ts';
+
+import { runFileContains, targetFromConfig } from './run-image.ts';
 
 /** Inputs of the restorer (platform.md "restorer" Inputs); every path absolute. */
 export interface RestoreOptions {
@@ -67,6 +70,8 @@ export interface RestoreOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly insecureRegistries?: readonly string[];
   readonly platformApi: ApiVersion;
+  /** `-run` (run.toml; Platform API 0.14+): the selected run image is checked against it. */
+  readonly run?: string;
   /**
    * Running as root: hand `<layers>` and `<cache-dir>` to `uid:gid` and drop to that user first
    * (LIFECYCLE-BEHAVIOUR.md §0.8). The CLI sets it; a library caller that already dropped leaves it unset.
@@ -102,7 +107,9 @@ async function completeRunImage(
   log: Logger,
 ): Promise<Analyzed> {
   const run = analyzed.runImage;
-  if (run === undefined) return analyzed;
+  // The restorer records the run image's digest from 0.10, its target from 0.12 (platform-0.10.md,
+  // platform.md `restorer`); before, analyzed.toml is left as the analyzer wrote it.
+  if (run === undefined || !platformFeatures.imageExtensions(o.platformApi)) return analyzed;
   const extend = run.extend === true;
   if (!extend && (group.groupExtensions.length === 0 || (run.target?.os ?? '') !== '')) return analyzed;
   const name = run.image || run.reference;
@@ -128,10 +135,41 @@ async function completeRunImage(
     throw new LifecycleError('ERR_RUN_IMAGE', 'failed', `failed to get run image ${name}: image not found`);
   // A run image to extend: the extender reads its metadata from the kaniko cache, as the reference.
   if (extend) await saveToKanikoCache(o.kanikoDir, img, log);
+
+  const reference = store.identifier(name, img);
+  const { target: _old, ...rest } = run;
   return {
     ...analyzed,
-    runImage: { ...run, reference: store.identifier(name, img), target: targetFromConfig(img.config) },
+    runImage: platformFeatures.targetData(o.platformApi)
+      ? { ...run, reference, target: targetFromConfig(img.config) }
+      : { ...rest, reference },
   };
+}
+
+/**
+ * platform-0.14.md `restorer`: the run image the analyzer selected must still be readable when run.toml
+ * lists it (the reference keeps an already-selected mirror rather than resolving again, D-305).
+ * @throws LifecycleError exit 1 `selected run image '<image>' is not accessible`.
+ */
+async function checkSelectedRunImage(
+  analyzed: Analyzed,
+  o: RestoreOptions,
+  keychain: auth.Keychain,
+  log: Logger,
+): Promise<void> {
+  const name = analyzed.runImage?.image ?? '';
+  if (!platformFeatures.restorerResolvesRunImage(o.platformApi) || name === '' || o.daemon || o.layout)
+    return;
+  const run = await readRun(o.run ?? '/cnb/run.toml');
+  if (run === undefined) log.info(`No run metadata found at path "${o.run ?? '/cnb/run.toml'}"`);
+  if (!runFileContains(run, name)) return;
+  const store = imageStore({ env: o.env, insecureRegistries: o.insecureRegistries ?? [], keychain, log });
+  if (!(await store.canRead(name)))
+    throw new LifecycleError(
+      'ERR_RUN_IMAGE',
+      'failed',
+      `selected run image '${name}' is not accessible; check the registry credentials (CNB_REGISTRY_AUTH or docker config.json) or run the analyzer again`,
+    );
 }
 
 async function openRestoreCache(
@@ -181,7 +219,9 @@ async function restoreMetadata(
     return shas;
   }
   for (const bp of group.group) {
-    const plan = planLayerMetadata(appBp(bp.id)?.layers ?? {}, cachedBuildpack(cacheMeta, bp.id).layers);
+    const plan = planLayerMetadata(appBp(bp.id)?.layers ?? {}, cachedBuildpack(cacheMeta, bp.id).layers, {
+      launchFromCache: platformFeatures.launchLayerMetadataFromCache(o.platformApi),
+    });
     for (const s of plan.skipped)
       log.debug(`Not restoring metadata for "${bp.id}:${s.name}" from ${s.from}, ${s.reason}`);
     const m = new Map<string, string>();
@@ -232,6 +272,8 @@ export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
       const resolved = await resolveBuildImage(buildImage, { ...opts, kanikoDir: o.kanikoDir }, log);
       analyzed = { ...analyzed, buildImage: resolved };
     }
+
+    await checkSelectedRunImage(analyzed, o, keychain, log);
     analyzed = await completeRunImage(analyzed, group, o, keychain, log);
     await writeAnalyzed(o.analyzed, analyzed);
   }
@@ -257,7 +299,9 @@ export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
       chown,
       log,
     });
-    await restoreSboms({ layers: o.layers, buildpacks, cache, cacheMetadata: cacheMeta, chown, log });
+    // SBOM files exist from Platform API 0.8 (platform-0.8.md "restorer").
+    if (platformFeatures.sbomFiles(o.platformApi))
+      await restoreSboms({ layers: o.layers, buildpacks, cache, cacheMetadata: cacheMeta, chown, log });
   } catch (e) {
     throw restoreError(e);
   }

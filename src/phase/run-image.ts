@@ -128,6 +128,12 @@ export function runImageEntryFor(runFile: RunFile | undefined, runImage: string)
   );
 }
 
+/** True when an `[[images]]` entry of run.toml names `image` as its image or a mirror (the reference's `Contains`). */
+export function runFileContains(runFile: RunFile | undefined, image: string): boolean {
+  const same = (a: string | undefined) => a !== undefined && sameReference(a, image);
+  return (runFile?.images ?? []).some((e) => same(e.image) || e.mirrors.some(same));
+}
+
 function sameReference(a: string, b: string): boolean {
   if (a === b) return true;
   try {

@@ -170,8 +170,9 @@ export const platformFeatures = {
    */
   imageExtensions: since('0.10'),
   /**
-   * Process `command` is an array in metadata.toml and the launcher appends user args to a process's
-   * own `args` only when it has none of its own… (platform-0.10.md "metadata.toml", "Launch") (0.10+).
+   * Process `command` is an array whose first entry is the executable (platform-0.10.md "metadata.toml");
+   * the launcher lets user args replace the overridable `args` by buildpack API; before, user args are
+   * appended (D-307) (0.10+).
    */
   processCommandArray: since('0.10'),
   /** `-build-config` / CNB_BUILD_CONFIG_DIR on detector, builder and creator (platform-0.11.md) (0.11+). */
@@ -197,17 +198,22 @@ export const platformFeatures = {
   targetData: since('0.12'),
   /** Run image extension: extender `-kind`/`-extended`, exporter `-extended` (platform.md "extender") (0.12+). */
   runImageExtension: since('0.12'),
-  /** Rebaser `-force` and the `io.buildpacks.rebasable` rule (platform.md "rebaser") (0.12+). */
+  /**
+   * Rebaser `-force`; the new run image must be listed in the app's metadata unless forced, and
+   * `io.buildpacks.base.*` labels are synced (platform.md "rebaser"; D-306) (0.12+).
+   */
   rebaseForce: since('0.12'),
   /** Image extensions (Dockerfiles) are experimental (platform-0.12 "Experimental Features"; GA in 0.13). */
   extensionsExperimental: before('0.13'),
   /** `-insecure-registry` flag (platform-0.13.md "Inputs"; the env var at every version, D-300) (0.13+). */
   insecureRegistryFlag: since('0.13'),
-  /**
-   * Restorer `-run` and run image mirror re-resolution (platform-0.14.md "restorer"); layer metadata of
-   * launch+cache layers missing from the app image comes from the cache (0.14+).
-   */
+  /** Restorer `-run`: it checks the selected run image against run.toml (platform-0.14.md "restorer") (0.14+). */
   restorerResolvesRunImage: since('0.14'),
+  /**
+   * Metadata of launch=true, cache=true layers missing from the app image is restored from the cache
+   * (the reference's restorer from 0.14; the spec is silent, D-305) (0.14+).
+   */
+  launchLayerMetadataFromCache: since('0.14'),
   /**
    * Execution environment (platform-0.15.md "Execution Environment"): CNB_EXEC_ENV is read, processes
    * are filtered by `exec-env`, the exporter sets `io.buildpacks.exec-env` (0.15+).

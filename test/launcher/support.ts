@@ -64,6 +64,7 @@ export interface Process {
   default?: boolean;
   'working-dir'?: string;
   'buildpack-id': string;
+  'exec-env'?: string[];
 }
 
 /** A file's content, or content plus mode (e.g. 0o755 for executables). */
