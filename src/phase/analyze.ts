@@ -5,9 +5,9 @@ import {
   type LifecycleMetadata,
   lifecycleMetadataToToml,
   parseLifecycleMetadataLabel,
+  type RunFile,
   readRun,
   readStack,
-  type RunFile,
   type TargetMetadata,
   writeAnalyzed,
 } from '../files/index.ts';

@@ -35,7 +35,6 @@ import {
 import { imageStore } from './image-store.ts';
 import { ensureOwnerAndDrop, isRoot } from './privileges.ts';
 import { resolveBuildImage, saveToKanikoCache } from './restore-build-image.ts';
-import { targetFromConfig } from './run-image.ts';
 
 import { runFileContains, targetFromConfig } from './run-image.ts';
 
