@@ -33,6 +33,7 @@ import {
   type LauncherInfo,
   runImageForLabel,
 } from './export-config.ts';
+import { readExtendedRun } from './export-extended.ts';
 import { checkOneRegistry, checkProcessTypes, readable, readImage } from './export-inputs.ts';
 import { openLaunchCache } from './export-launch-cache.ts';
 import { layerMaker } from './export-layers.ts';
@@ -40,6 +41,7 @@ import { checkConfigSize } from './export-limits.ts';
 import { planLayers } from './export-plan.ts';
 import { saveImage, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
+import { REBASABLE_LABEL } from './extend.ts';
 import { imageStore } from './image-store.ts';
 import { type BuildUser, handBack, handOver } from './privileges.ts';
 
@@ -85,6 +87,8 @@ export interface ExportOptions {
   readonly dropPrivileges?: boolean;
   /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
   readonly keychain?: auth.Keychain;
+  /** `<extended>`: the extended run image when `run-image.extend = true` (default `<layers>/extended`). */
+  readonly extended?: string;
   /** Temp dir for layer blobs (default: the OS temp dir). */
   readonly tmpDir?: string;
   /** Compression threads per layer (default: available parallelism). */
@@ -157,10 +161,6 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
   const runRef = analyzed.runImage?.reference ?? '';
   if (runRef === '')
     throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'run image not found in analyzed metadata');
-  if (analyzed.runImage?.extend)
-    throw exportError(
-      'the run image is extended by image extensions (analyzed.toml run-image.extend = true), which this exporter does not support yet; build without run image extensions',
-    );
   const keychain = auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env));
   const store = imageStore({
     keychain,
@@ -194,6 +194,11 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     tmp = await mkdtemp(join(o.tmpDir ?? tmpdir(), 'cnb-export-'));
 
     const runImage = await readImage(store, runRef, 'run image');
+    // platform.md "exporter": an extended run image's config and extension layers are the base.
+    const extended = analyzed.runImage?.extend
+      ? await readExtendedRun(o.extended ?? join(o.layers, 'extended'), log)
+      : undefined;
+    for (const l of extended?.layers ?? []) log.info(`Adding extension layer ${l.id}`);
     const prevRef = analyzed.previousImage?.reference ?? '';
     let previous: Image | undefined;
     if (prevRef !== '') {
@@ -255,9 +260,10 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
           runImage: { image: label.image ?? '', ...(label.mirrors ? { mirrors: label.mirrors } : {}) },
         },
       };
-      const config = configChanges(
+      const base = extended ? { ...runImage.config, config: extended.config } : runImage.config;
+      const changes = configChanges(
         {
-          base: runImage.config,
+          base,
           layers: o.layers,
           app: o.app,
           platformApi: apiString(o.platformApi),
@@ -271,8 +277,15 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
       );
       const launchCache = o.daemon && o.launchCache ? await openLaunchCache(o.launchCache, log) : undefined;
       const layers = launchCache ? await launchCache.substitute(plan.layers) : plan.layers;
-      const image = mutate(normalizedBase(runImage, created), {
-        addLayers: layers.map((l) => ({ layer: l.layer, history: l.history })),
+      // platform.md "exporter": rebasable only when the extended config says true (D-357).
+      const config = extended
+        ? { ...changes, labels: { ...changes.labels, [REBASABLE_LABEL]: String(extended.rebasable) } }
+        : changes;
+      const image = mutate(normalizedBase({ ...runImage, config: base }, created), {
+        addLayers: [
+          ...(extended?.layers ?? []).map((l) => ({ layer: l.layer, history: l.history })),
+          ...layers.map((l) => ({ layer: l.layer, history: l.history })),
+        ],
         config,
         created,
       });

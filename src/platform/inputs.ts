@@ -224,7 +224,7 @@ export const INPUTS: readonly InputDef[] = [
     kind: 'duration',
     env: 'CNB_KANIKO_CACHE_TTL',
     default: '336h',
-    description: 'Kaniko cache TTL',
+    description: 'Kaniko cache TTL (accepted; this extender keeps no layer cache, D-358)',
   },
   {
     key: 'kind',

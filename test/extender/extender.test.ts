@@ -1,13 +1,16 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text uses ${...} variables
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { saveBaseImage } from '../../src/extend/index.ts';
-import { writeAnalyzed } from '../../src/files/index.ts';
-import { type Image, layout } from '../../src/image/index.ts';
-import { type Dockerd, startDockerd } from '../support/docker.ts';
+import { parseLifecycleMetadataLabel, writeAnalyzed } from '../../src/files/index.ts';
+import { type Image, layout, remote } from '../../src/image/index.ts';
+import { exporter, fixture, ok } from '../exporter/helpers.ts';
+import { type Dockerd, dockerCli, startDockerd } from '../support/docker.ts';
 import {
   buildBaseImage,
   type Published,
@@ -31,6 +34,29 @@ let build: Published;
 let runImage: Published;
 let lifecycle: Buffer;
 let dir: string;
+/** The run extender's workspace, for the export after it. */
+let runWs: { layers: string; app: string } | undefined;
+const exec = promisify(execFile);
+
+/** The docker CLI on the test engine (the classic builder: the engine has no buildx). */
+async function docker(args: readonly string[]): Promise<string> {
+  const { stdout } = await exec(dockerCli(), [...args], {
+    env: { ...process.env, DOCKER_HOST: dockerd.host, DOCKER_BUILDKIT: '0' },
+    maxBuffer: 1 << 30,
+    encoding: 'buffer',
+  });
+  return (stdout as unknown as Buffer).toString('latin1');
+}
+
+/** `docker export` of a created (not started) container of `image`, as a listing without times. */
+async function exportListing(image: string): Promise<string[]> {
+  const id = (await docker(['create', image, '/bin/true'])).trim();
+  try {
+    return await tarListing(Buffer.from(await docker(['export', id]), 'latin1'));
+  } finally {
+    await docker(['rm', '-f', id]);
+  }
+}
 
 const BUILDPACK_TOML = 'api = "0.12"\n[buildpack]\nid = "test/bp"\nversion = "0.1"\n';
 const BIN_BUILD = `#!/bin/sh
@@ -200,6 +226,118 @@ describe('extender in containers', () => {
       runLayer.join('\n'),
     );
     assert.deepEqual(await readdir(w.kaniko), ['cache']);
+    runWs = w;
+  });
+
+  it('exporter -extended: the app image has the extension layers, runs with the added files, rebasable', async () => {
+    assert.ok(runWs, 'the run extension test ran first');
+    const f = await fixture();
+    try {
+      await writeAnalyzed(join(f.layers, 'analyzed.toml'), {
+        runImage: { reference: runImage.ref, image: runImage.name, extend: true },
+      });
+      const name = `${registry.host}/app:extended`;
+      const r = ok(
+        await exporter([
+          ...f.flags(),
+          '-extended',
+          join(runWs.layers, 'extended'),
+          '-log-level',
+          'debug',
+          name,
+        ]),
+      );
+      assert.match(r.stdout, /Adding extension layer test\/ext:extended-layer-3/);
+      const app = await remote.image(name);
+      const base = runImage.image.layers.length;
+      assert.deepEqual(
+        app.layers.slice(0, base).map((l) => l.diffID),
+        runImage.image.layers.map((l) => l.diffID),
+      );
+      const ext = await layout.image(
+        join(
+          runWs.layers,
+          'extended',
+          'run',
+          (await readdir(join(runWs.layers, 'extended', 'run')))[0] as string,
+        ),
+      );
+      assert.deepEqual(
+        app.layers.slice(base, base + 2).map((l) => l.diffID),
+        ext.layers.slice(base).map((l) => l.diffID),
+      );
+      assert.equal(app.config.config.Labels?.['io.buildpacks.rebasable'], 'true');
+      assert.ok(app.config.config.Env?.includes('RUN_EXT=yes'));
+      const md = parseLifecycleMetadataLabel(
+        app.config.config.Labels?.['io.buildpacks.lifecycle.metadata'] ?? '',
+        name,
+      );
+      assert.equal(md.runImage?.topLayer, runImage.image.config.rootfs.diff_ids.at(-1));
+      await docker(['pull', '-q', name]);
+      const out = await docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--entrypoint',
+        '/bin/sh',
+        name,
+        '-c',
+        'cat /opt/run-ext/from-app.txt; cat /opt/run-ext/file; echo "$RUN_EXT $(id -u)"; test ! -e /etc/run-image && echo gone',
+      ]);
+      assert.equal(out, 'hello from the app\nrun\nyes 1002\ngone\n');
+      // the default process (the fixture's layers dir sits below a 0700 temp dir: run it as root)
+      assert.match(await docker(['run', '--rm', '--network', 'none', '--user', '0:0', name]), /Hi world/);
+
+      // the same Dockerfile through `docker build` on the same run image gives the same file tree
+      const ctx = join(dir, 'docker-build');
+      await mkdir(ctx, { recursive: true });
+      await writeFile(join(ctx, 'Dockerfile'), RUN_DOCKERFILE);
+      await writeFile(join(ctx, 'ext-input.txt'), 'hello from the app\n');
+      await docker([
+        'build',
+        '-q',
+        '--network',
+        'none',
+        '-t',
+        'docker-built:run',
+        '--build-arg',
+        `base_image=${runImage.name}`,
+        '--build-arg',
+        'user_id=1002',
+        '--build-arg',
+        'group_id=1000',
+        ctx,
+      ]);
+      // what the exporter adds: the lifecycle, the fixture's layers and app dirs (below its temp root)
+      const fixtureRoot = f.root.replace(/^\/+/, '').split('/').slice(0, 2).join('/');
+      const added = (l: string) => {
+        const path = l.split(' ')[4] ?? '';
+        return (
+          /^(cnb|layers|workspace)(\/|$)/.test(path) ||
+          path === fixtureRoot ||
+          path.startsWith(`${fixtureRoot}/`)
+        );
+      };
+      const ours = (await exportListing(name)).filter((l) => !added(l));
+      const theirs = (await exportListing('docker-built:run')).filter((l) => !added(l));
+      assert.ok(
+        ours.some((l) => l.endsWith(' opt/run-ext/from-app.txt')),
+        'the listing has the extension files',
+      );
+      assert.deepEqual(
+        ours.filter((l) => !theirs.includes(l)),
+        [],
+        'only in the app image',
+      );
+      assert.deepEqual(
+        theirs.filter((l) => !ours.includes(l)),
+        [],
+        'only in the docker-built image',
+      );
+    } finally {
+      await f.cleanup();
+    }
   });
 
   it('-kind run fails when the final user is root (exit 102)', async () => {
