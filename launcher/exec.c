@@ -86,10 +86,18 @@ static void add(char **script, const char *s) {
   memcpy(*script + n, s, k + 1);
 }
 
+/* The shell sources only regular files: a FIFO or a device would hang it (D-233). */
+static void check_sourceable(const char *path) {
+  struct stat st;
+  if (stat(path, &st)) die(EXIT_LAUNCH, "failed to read profile script %s: %s", path, strerror(errno));
+  if (!S_ISREG(st.st_mode)) die(EXIT_LAUNCH, "failed to read profile script %s: %s", path, read_error(EINVAL));
+}
+
 static void add_profiles_in(char **script, const char *dir) {
   strlist files = list_dir(dir, 0);
   for (size_t i = 0; i < files.n; i++) {
     char *path = path_join(dir, files.v[i]);
+    check_sourceable(path);
     add(script, "source ");
     add_quoted(script, path);
     add(script, "\n");
@@ -113,6 +121,7 @@ void exec_shell(envlist *e, const launch_proc *p, const layer_set *ls, const cha
   char *app_profile = path_join(app_dir, ".profile");
   struct stat st;
   if (stat(app_profile, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    check_sourceable(app_profile);
     add(&script, "source ");
     add_quoted(&script, app_profile);
     add(&script, "\n");

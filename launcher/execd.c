@@ -73,6 +73,11 @@ static void run_one(envlist *e, const char *path) {
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     n += (size_t)r;
+    if (n > MAX_INPUT_BYTES) { /* memory stays bounded; a program that never exits is waited for (D-233) */
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      die(EXIT_LAUNCH, "exec.d: %s wrote more than the launcher's 16 MiB limit to fd 3", path);
+    }
   }
   out[n] = 0;
   close(fds[0]);

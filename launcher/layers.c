@@ -16,7 +16,7 @@ static int is_launch_layer(const char *bp_dir, const char *name) {
   size_t len;
   char *text = read_file(path, &len);
   if (!text) {
-    if (errno != ENOENT) die(EXIT_LAUNCH, "failed to read layer metadata %s: %s", path, strerror(errno));
+    if (errno != ENOENT) die(EXIT_LAUNCH, "failed to read layer metadata %s: %s", path, read_error(errno));
     free(path);
     return 1;
   }
@@ -147,7 +147,7 @@ static void apply_env_dir(envlist *e, const char *dir) {
     name[nlen] = 0;
     char *path = path_join(dir, file);
     char *value = read_file(path, NULL);
-    if (!value) die(EXIT_LAUNCH, "modify env: failed to read %s: %s", path, strerror(errno));
+    if (!value) die(EXIT_LAUNCH, "modify env: failed to read %s: %s", path, read_error(errno));
     const char *cur = env_get(e, name);
     int has = cur && *cur;
     char *next = NULL;
@@ -159,6 +159,8 @@ static void apply_env_dir(envlist *e, const char *dir) {
       char *delim_name = xasprintf("%s.delim", name);
       char *delim_path = path_join(dir, delim_name);
       char *delim = read_file(delim_path, NULL);
+      if (!delim && errno != ENOENT)
+        die(EXIT_LAUNCH, "modify env: failed to read %s: %s", delim_path, read_error(errno));
       if (!delim) delim = xstrdup("");
       if (!has) next = xstrdup(value);
       else if (prepend) next = xasprintf("%s%s%s", value, delim, cur);

@@ -143,7 +143,7 @@ static void load_processes(const toml_node *root, metadata *md) {
 void metadata_load(const char *path, metadata *md) {
   size_t len;
   char *text = read_file(path, &len);
-  if (!text) die(EXIT_METADATA, "failed to read metadata %s: %s", path, strerror(errno));
+  if (!text) die(EXIT_METADATA, "failed to read metadata %s: %s", path, read_error(errno));
   char err[512];
   toml_node *root = toml_parse(text, len, err, sizeof err);
   if (!root) die(EXIT_METADATA, "failed to read metadata %s: %s", path, err);

@@ -171,8 +171,20 @@ strlist list_dir(const char *dir, int want_dirs) {
 }
 
 char *read_file(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* Only regular files: a FIFO would block, /dev/zero never ends (platform.md "launcher" exit codes). */
+  struct stat st;
+  if (stat(path, &st)) return NULL;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EINVAL;
+    return NULL;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return NULL;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { /* replaced since the stat */
+    close(fd);
+    errno = EINVAL;
+    return NULL;
+  }
   char *buf = NULL;
   size_t n = 0;
   for (;;) {
@@ -186,6 +198,12 @@ char *read_file(const char *path, size_t *len) {
       return NULL;
     }
     if (r == 0) break;
+    if (n + (size_t)r > MAX_INPUT_BYTES) {
+      free(buf);
+      close(fd);
+      errno = EFBIG;
+      return NULL;
+    }
     buf = xrealloc(buf, n + (size_t)r + 1);
     memcpy(buf + n, io_buf, (size_t)r);
     n += (size_t)r;
@@ -195,6 +213,12 @@ char *read_file(const char *path, size_t *len) {
   buf[n] = 0;
   if (len) *len = n;
   return buf;
+}
+
+const char *read_error(int err) {
+  if (err == EINVAL) return "not a regular file (launcher inputs must be regular files, not FIFOs or devices)";
+  if (err == EFBIG) return "larger than the launcher's 16 MiB limit for an input file";
+  return strerror(err);
 }
 
 int is_regular_file(const char *path) {

@@ -43,8 +43,14 @@ char **env_array(envlist *e);
  * A missing dir yields an empty list; other errors exit with EXIT_LAUNCH. */
 strlist list_dir(const char *dir, int want_dirs);
 
-/* Reads a whole file; NULL with errno set on failure. */
+/* Largest launcher input read into memory: metadata.toml, <layer>.toml, env files, exec.d output. */
+#define MAX_INPUT_BYTES (16u << 20)
+
+/* Reads a whole regular file (symlinks resolved) of at most MAX_INPUT_BYTES; NULL with errno set on
+ * failure: EINVAL when it is not a regular file (a FIFO, a device: never opened), EFBIG when larger. */
 char *read_file(const char *path, size_t *len);
+/* Why read_file failed with errno err, for messages. */
+const char *read_error(int err);
 int is_regular_file(const char *path);
 int is_dir(const char *path);
 
