@@ -1,8 +1,12 @@
-// Builds dist/lifecycle/ (usable as /cnb/lifecycle) and dist/lib/ (the library API).
-// - dist/lifecycle/lifecycle.mjs: the whole TypeScript lifecycle bundled into one file (no node_modules needed)
-// - dist/lifecycle/<phase>: small executables that run the bundle with their own phase name
+// Builds dist/lifecycle/ (a self-contained /cnb/lifecycle, docs/decisions.md D-250) and dist/lib/ (the
+// library API, with its type declarations):
+// - dist/lifecycle/lifecycle: a static program that starts the bundled runtime (runtime/lifecycle.c)
+// - dist/lifecycle/<phase>: relative symlinks to `lifecycle`, which dispatches on its own name
 // - dist/lifecycle/launcher: the static C launcher (scripts/build-launcher.sh)
-// - dist/lifecycle/lifecycle.toml: supported APIs and version
+// - dist/lifecycle/lifecycle.toml: the descriptor (src/platform/descriptor.ts)
+// - dist/lifecycle/lifecycle.sbom.cdx.json: CycloneDX SBOM of what is shipped (scripts/lib/sbom.mjs)
+// - dist/lifecycle/lib/: the pinned Node runtime, its loader and libraries, and lifecycle.mjs (the
+//   whole TypeScript lifecycle bundled into one file)
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -12,20 +16,30 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
+import { buildRuntime } from './lib/runtime.mjs';
+import { lifecycleSbom } from './lib/sbom.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Built into a temp dir and renamed into place, so a concurrent test run never sees a half-built dist.
 const final = join(root, 'dist', 'lifecycle');
 const out = join(root, 'dist', `.lifecycle-${process.pid}`);
+const platform = await tsImport('../src/platform/index.ts', import.meta.url);
+const version = platform.LIFECYCLE_VERSION;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+if (pkg.version !== version)
+  throw new Error(
+    `build: package.json version ${pkg.version} differs from LIFECYCLE_VERSION ${version} (src/platform/version.ts)`,
+  );
 
 rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
+mkdirSync(join(out, 'lib'), { recursive: true });
 
 const common = {
   bundle: true,
@@ -39,7 +53,6 @@ const common = {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
   define: {
-    LIFECYCLE_VERSION: JSON.stringify(pkg.version),
     LIFECYCLE_SOURCE_REPOSITORY: JSON.stringify(sourceRepository()),
     LIFECYCLE_SOURCE_COMMIT: JSON.stringify(sourceCommit()),
   },
@@ -69,45 +82,41 @@ function sourceCommit() {
   }
 }
 
-await build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(out, 'lifecycle.mjs') });
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/cli/entry.ts')],
+  outfile: join(out, 'lib', 'lifecycle.mjs'),
+});
 await build({
   ...common,
   entryPoints: [join(root, 'src/index.ts')],
   outfile: join(root, 'dist/lib/index.js'),
 });
-
-const { PHASES } = await import(join(out, 'lifecycle.mjs'));
-for (const phase of PHASES) {
-  const file = join(out, phase);
-  writeFileSync(
-    file,
-    `#!/usr/bin/env node\nimport { run } from './lifecycle.mjs';\nrun(${JSON.stringify(phase)});\n`,
-  );
-  chmodSync(file, 0o755);
-}
-// `lifecycle <phase>` also works.
-writeFileSync(
-  join(out, 'lifecycle'),
-  "#!/usr/bin/env node\nimport { run } from './lifecycle.mjs';\nrun(undefined);\n",
+// Type declarations for the library (package.json "types"): dist/lib/index.d.ts and the modules it names.
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--emitDeclarationOnly'],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
 );
-chmodSync(join(out, 'lifecycle'), 0o755);
 
-const { SUPPORTED_PLATFORM_APIS, SUPPORTED_BUILDPACK_APIS } = await import(join(out, 'lifecycle.mjs'));
-const list = (xs) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
-writeFileSync(
-  join(out, 'lifecycle.toml'),
-  `[apis]\n[apis.buildpack]\n  deprecated = []\n  supported = ${list(SUPPORTED_BUILDPACK_APIS)}\n` +
-    `[apis.platform]\n  deprecated = []\n  supported = ${list(SUPPORTED_PLATFORM_APIS)}\n\n` +
-    `[lifecycle]\n  version = ${JSON.stringify(pkg.version)}\n`,
-);
+const shipped = buildRuntime(root, out);
+// The phases dispatch on their own name, as the reference's symlinks do.
+for (const phase of platform.PHASES) symlinkSync('lifecycle', join(out, phase));
+writeFileSync(join(out, 'lifecycle.toml'), platform.lifecycleToml());
 
 // The launcher is C (DESIGN.md "Why the launcher is C").
-const launcherScript = join(root, 'scripts/build-launcher.sh');
-if (existsSync(launcherScript)) {
-  execFileSync('bash', [launcherScript, join(out, 'launcher')], { stdio: 'inherit', cwd: root });
-}
+execFileSync('bash', [join(root, 'scripts/build-launcher.sh'), join(out, 'launcher')], {
+  stdio: 'inherit',
+  cwd: root,
+});
+writeFileSync(join(out, 'lifecycle.sbom.cdx.json'), lifecycleSbom(root, out, version, shipped));
+chmodSync(out, 0o755);
+
 rmSync(`${final}.old`, { recursive: true, force: true });
 if (existsSync(final)) renameSync(final, `${final}.old`);
 renameSync(out, final);
 rmSync(`${final}.old`, { recursive: true, force: true });
-console.log(`built ${final}`);
+console.log(`built ${final} (lifecycle ${version}, node ${shipped.runtime.version})`);

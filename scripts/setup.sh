@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(docker-registry docker.io skopeo umoci apache2-utils musl-tools gcc make busybox-static tar gzip debootstrap)
+PKGS=(docker-registry docker.io skopeo umoci apache2-utils musl-tools gcc make binutils busybox-static tar gzip debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,13 +19,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Fail (never skip) when a required tool is still missing.
-for bin in docker-registry dockerd docker skopeo umoci htpasswd musl-gcc busybox debootstrap node npm; do
+for bin in docker-registry dockerd docker skopeo umoci htpasswd musl-gcc strip busybox debootstrap node npm; do
   command -v "$bin" >/dev/null 2>&1 || { echo "setup: required program '$bin' is missing after install" >&2; exit 1; }
 done
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  # npm install, not npm ci: npm 11 leaves the optional platform packages of some tools (Biome) out of
-  # the lock file and then refuses `npm ci`; install honours the lock file all the same.
-  npm install --no-audit --no-fund --loglevel=error
+  # npm ci: exactly the committed lock file (which lists every platform's optional packages, so npm ci
+  # accepts it), including the pinned Node runtime shipped in dist/lifecycle (docs/decisions.md D-255).
+  npm ci --no-audit --no-fund --loglevel=error
 fi

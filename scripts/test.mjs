@@ -15,7 +15,10 @@ function find(dir, out = []) {
   }
   return out;
 }
-const only = process.argv.slice(2);
+// Arguments are test files or directories to search (no shell globs: Node 20's --test does not expand them).
+const only = process.argv
+  .slice(2)
+  .flatMap((a) => (statSync(join(root, a)).isDirectory() ? find(join(root, a)) : [a]));
 const files = (only.length > 0 ? only : [...find(join(root, 'src')), ...find(join(root, 'test'))]).sort();
 if (files.length === 0) {
   console.error('no test files found');

@@ -160,9 +160,9 @@ function report(e: unknown, log: Logger): number {
   return 1;
 }
 
-/** Entry point of the built executables (dist/lifecycle/<phase>). */
-export function run(phase: string | undefined): void {
-  main(phase, process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr }).then(
+/** Runs `phase` (or `lifecycle <phase>` when undefined) with `args`; sets process.exitCode. */
+export function run(phase: string | undefined, args: readonly string[]): void {
+  main(phase, args, process.env, { out: process.stdout, err: process.stderr }).then(
     (code) => {
       process.exitCode = code;
     },

@@ -1,5 +1,6 @@
 export * from './api.ts';
 export * from './bounded.ts';
+export * from './descriptor.ts';
 export * from './errors.ts';
 export * from './exit-codes.ts';
 export * from './experimental.ts';
@@ -8,3 +9,4 @@ export * from './inputs.ts';
 export * from './log.ts';
 export * from './phases.ts';
 export * from './resolve.ts';
+export * from './version.ts';

@@ -1,6 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,6 +91,24 @@ export function runPhase(
 let snapshot: Promise<string> | undefined;
 
 /**
+ * Copies a tree: symlinks as they are (the phase entries are relative links to `lifecycle`), regular
+ * files as hard links where possible (the build writes new files and renames, so linked files keep
+ * their old content), else copies.
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  for (const name of await readdir(from)) {
+    const src = join(from, name);
+    const dest = join(to, name);
+    const st = await lstat(src);
+    if (st.isSymbolicLink()) await symlink(await readlink(src), dest);
+    else if (st.isDirectory()) {
+      await mkdir(dest, { mode: st.mode & 0o7777 });
+      await copyTree(src, dest);
+    } else await link(src, dest).catch(() => copyFile(src, dest));
+  }
+}
+
+/**
  * A private copy of dist/lifecycle, taken once per process, for suites that must not see a rebuild
  * mid-run. Waits up to a minute for a build in progress to finish.
  */
@@ -89,10 +118,11 @@ export function lifecycleSnapshot(): Promise<string> {
     await chmod(dir, 0o755);
     for (let i = 0; ; i++) {
       try {
-        const files = await readdir(LIFECYCLE_DIR);
-        for (const f of ['lifecycle.mjs', 'launcher', 'creator', 'exporter'])
-          if (!files.includes(f)) throw new Error(`${f} is missing`);
-        await cp(LIFECYCLE_DIR, dir, { recursive: true });
+        for (const f of ['lib/lifecycle.mjs', 'lib/node', 'lifecycle', 'launcher', 'creator', 'exporter'])
+          if (!existsSync(join(LIFECYCLE_DIR, f))) throw new Error(`${f} is missing`);
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir, { mode: 0o755 });
+        await copyTree(LIFECYCLE_DIR, dir);
         return dir;
       } catch (e) {
         if (i >= 60)

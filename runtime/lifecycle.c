@@ -1,0 +1,102 @@
+/*
+ * /cnb/lifecycle/lifecycle: a static program that starts the bundled Node runtime on the bundled
+ * lifecycle (docs/decisions.md D-250). It needs nothing from the image but the Linux kernel: the
+ * runtime's own loader and C libraries are under <dir>/lib, found through /proc/self/exe.
+ *
+ *   <dir>/lib/ld-linux-x86-64.so.2 --inhibit-cache --library-path <dir>/lib --argv0 <argv0>
+ *       <dir>/lib/node <dir>/lib/lifecycle.mjs <name> <args...>
+ *
+ * <name> is basename(argv[0]) (`analyzer`, … through the phase symlinks, or `lifecycle`); the bundle
+ * dispatches on it as the reference does. Variables that would change how Node or the loader start
+ * (NODE_OPTIONS & co., LD_PRELOAD) are moved aside under CNB_LIFECYCLE_HIDDEN_<name> and put back by
+ * the bundle before anything runs, so buildpacks still see them (D-251).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HIDDEN_PREFIX "CNB_LIFECYCLE_HIDDEN_"
+
+/* Keep in step with src/cli/hidden-env.ts. */
+static const char *const HIDDEN[] = {
+    "NODE_OPTIONS", "NODE_ICU_DATA", "NODE_CHANNEL_FD", "NODE_TLS_REJECT_UNAUTHORIZED", "LD_PRELOAD", NULL,
+};
+
+static void fail(const char *what, const char *path) {
+  fprintf(stderr, "ERROR: failed to start the lifecycle: %s %s: %s\n", what, path, strerror(errno));
+  exit(127);
+}
+
+static int hide_env(void) {
+  char key[128];
+  for (const char *const *n = HIDDEN; *n != NULL; n++) {
+    snprintf(key, sizeof key, "%s%s", HIDDEN_PREFIX, *n);
+    const char *v = getenv(*n);
+    if (v != NULL) {
+      if (setenv(key, v, 1) != 0 || unsetenv(*n) != 0) return -1;
+    } else if (unsetenv(key) != 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static char *join(const char *dir, const char *name) {
+  size_t n = strlen(dir) + 1 + strlen(name) + 1;
+  char *p = malloc(n);
+  if (p == NULL) {
+    errno = ENOMEM;
+    fail("allocating", name);
+  }
+  snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+int main(int argc, char **argv) {
+  static char self[PATH_MAX];
+  const char *argv0 = argc > 0 && argv[0] != NULL ? argv[0] : "lifecycle";
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+  } else if (strchr(argv0, '/') == NULL || realpath(argv0, self) == NULL) {
+    fail("finding its own directory through", "/proc/self/exe (is /proc mounted?)");
+  }
+  char *slash = strrchr(self, '/');
+  if (slash == NULL) fail("finding its own directory in", self);
+  *slash = '\0';
+  const char *dir = self[0] == '\0' ? "/" : self;
+  const char *base = strrchr(argv0, '/');
+  const char *name = base != NULL ? base + 1 : argv0;
+  if (*name == '\0') name = "lifecycle";
+
+  char *lib = join(dir, "lib");
+  char *loader = join(lib, "ld-linux-x86-64.so.2");
+  if (hide_env() != 0) fail("setting", "the environment");
+
+  char **args = calloc((size_t)argc + 12, sizeof *args);
+  if (args == NULL) {
+    errno = ENOMEM;
+    fail("allocating", "arguments");
+  }
+  int i = 0;
+  args[i++] = loader;
+  args[i++] = "--inhibit-cache";
+  args[i++] = "--library-path";
+  args[i++] = lib;
+  args[i++] = "--argv0";
+  args[i++] = (char *)argv0;
+  args[i++] = join(lib, "node");
+  args[i++] = join(lib, "lifecycle.mjs");
+  args[i++] = (char *)name;
+  for (int a = 1; a < argc; a++) args[i++] = argv[a];
+  args[i] = NULL;
+  execv(loader, args);
+  fail("executing", loader);
+  return 127;
+}
