@@ -5,7 +5,8 @@
 // - dist/release/lifecycle-image/: an OCI image layout of the lifecycle image (ref name = the version),
 //   built with src/image and src/layer: a base layer with only what the lifecycle needs, then the
 //   lifecycle under /cnb/lifecycle in the last layer, WorkingDir=/layers and the reference's labels.
-// Usage: node --import tsx scripts/package.ts [--no-build]
+// Usage: node --import tsx scripts/package.ts [--from <lifecycle dir>] [--out <release dir>]
+//   (default: build dist/lifecycle first and write dist/release; with --from, package that dir as it is)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -17,7 +18,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildImage, layout, NORMALIZED_CREATED } from '../src/image/index.ts';
 import { type LayerEntry, layerFromDir, walkDir, writeLayer } from '../src/layer/index.ts';
@@ -25,11 +26,19 @@ import { LIFECYCLE_VERSION, lifecycleImageLabels, lifecycleToml } from '../src/p
 import { checkInstalledMatchesLock } from './lib/lock.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist', 'lifecycle');
-const release = join(root, 'dist', 'release');
-const tmp = join(root, 'dist', `.release-${process.pid}`);
-/** Gzip level of the release artifacts: size matters more than time here. */
-const GZIP_LEVEL = 9;
+const option = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+const from = option('--from');
+const dist = resolve(from ?? join(root, 'dist', 'lifecycle'));
+const release = resolve(option('--out') ?? join(root, 'dist', 'release'));
+const tmp = `${release}.tmp-${process.pid}`;
+/**
+ * Compression of the release artifacts: gzip level 9 (size matters more than time here) in independent
+ * 1 MiB blocks on two threads (the bytes depend on level and block size only, src/layer/parallel-gzip.ts).
+ */
+const GZIP = { gzipLevel: 9, parallel: { blockSize: 1 << 20, threads: 2 } } as const;
 
 /** The release tarball's name (the reference's `lifecycle-v<version>+<os>.<arch>.tgz`). */
 export function tarballName(version: string): string {
@@ -123,20 +132,21 @@ async function lifecycleImage(out: string): Promise<string> {
 
 /** A gzip layer from explicit entries, written to `path`. */
 function layerFromDirEntries(entries: Iterable<LayerEntry> | AsyncIterable<LayerEntry>, path: string) {
-  return layerFromDir(entries, path, { gzipLevel: GZIP_LEVEL });
+  return layerFromDir(entries, path, GZIP);
 }
 
 async function main(): Promise<void> {
   checkInstalledMatchesLock(root);
-  if (!process.argv.includes('--no-build'))
+  if (from === undefined)
     execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
   if (!existsSync(join(dist, 'lifecycle')))
     throw new Error(`package: ${dist} is not built; run 'npm run build' first`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
+  mkdirSync(dirname(release), { recursive: true });
   const name = tarballName(LIFECYCLE_VERSION);
   const tgz = join(tmp, name);
-  await writeLayer(tarballEntries(), tgz, { gzipLevel: GZIP_LEVEL });
+  await writeLayer(tarballEntries(), tgz, GZIP);
   const sum = await sha256File(tgz);
   writeFileSync(`${tgz}.sha256`, `${sum}  ${name}\n`);
   const digest = await lifecycleImage(join(tmp, 'lifecycle-image'));
