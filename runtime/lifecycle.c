@@ -9,7 +9,7 @@
  * <name> is basename(argv[0]) (`analyzer`, … through the phase symlinks, or `lifecycle`); the bundle
  * dispatches on it as the reference does. Variables that would change how Node or the loader start
  * (NODE_OPTIONS & co., LD_PRELOAD) are moved aside under CNB_LIFECYCLE_HIDDEN_<name> and put back by
- * the bundle before anything runs, so buildpacks still see them (D-251).
+ * the bundle before anything runs (D-251).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -82,10 +82,14 @@ function sourceCommit() {
   }
 }
 
+// Split so that a phase loads only the code it runs (`-version` loads none of the phases).
 await build({
   ...common,
-  entryPoints: [join(root, 'src/cli/entry.ts')],
-  outfile: join(out, 'lib', 'lifecycle.mjs'),
+  entryPoints: { lifecycle: join(root, 'src/cli/entry.ts') },
+  outdir: join(out, 'lib'),
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
 });
 await build({
   ...common,

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(docker-registry docker.io skopeo umoci apache2-utils musl-tools gcc make binutils busybox-static tar gzip debootstrap)
+PKGS=(docker-registry docker.io skopeo umoci apache2-utils musl-tools gcc make binutils busybox-static tar gzip time debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -2,8 +2,8 @@
  * Variables that the `lifecycle` executable (runtime/lifecycle.c) moves aside before it starts the
  * bundled Node runtime, because they would change how Node or the loader start: a platform's
  * NODE_OPTIONS must not break the lifecycle (docs/decisions.md D-251). They are put back here, at the
- * CLI edge, before anything runs, so buildpacks and extensions still get them. Keep in step with the C
- * list.
+ * CLI edge, before anything runs, so the phases see the environment the platform gave. Keep in step
+ * with the C list.
  */
 export const HIDDEN_ENV = [
   'NODE_OPTIONS',

@@ -18,7 +18,6 @@ import {
 } from '../platform/index.ts';
 import { VERSION } from './build-info.ts';
 import { consoleLogger, type Streams } from './console-logger.ts';
-import { RUNNERS } from './runners.ts';
 import { usage } from './usage.ts';
 
 export { PHASES, SUPPORTED_BUILDPACK_APIS, SUPPORTED_PLATFORM_APIS } from '../platform/index.ts';
@@ -139,6 +138,9 @@ export async function main(
     for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
     const inputs = absolutize(resolved.inputs);
     log.debug(`Running ${phase} (lifecycle ${VERSION}, Platform API ${env['CNB_PLATFORM_API']})`);
+    // Loaded on demand: `-version`, `-help` and bad input never load the phases' code (and the Node
+    // modules it needs), which keeps start-up close to Node's own (docs/release.md "Measuring it").
+    const { RUNNERS } = await import('./runners.ts');
     await RUNNERS[phase]({ phase, inputs, env: cleanEnv, platformApi, log });
     return 0;
   } catch (e) {

@@ -139,6 +139,9 @@ export async function startDockerd(
       await done;
       clearTimeout(timer);
     }
+    // dockerd may leave its host network namespace bind-mounted (after `--network host` containers)
+    const netns = join(dir, 'exec', 'netns', 'default');
+    await run('umount', ['--lazy', netns]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   };
 
