@@ -48,10 +48,16 @@ export function refuseExporterRunImage(given: string | undefined, envValue: stri
   );
 }
 
+/** The Docker daemon address (`DOCKER_HOST`, as the Docker CLI reads it), resolved here at the edge. */
+export function dockerHostFrom(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const h = env['DOCKER_HOST'];
+  return h === undefined || h === '' ? undefined : h;
+}
+
 /** Phase name → runner. The CLI phases hand directories to the build user and drop privileges themselves. */
 export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   analyzer: async ({ inputs: i, env, platformApi, log }) => {
-    await analyze({ ...i, image: i.images[0] ?? '', env, platformApi }, log);
+    await analyze({ ...i, image: i.images[0] ?? '', env, dockerHost: dockerHostFrom(env), platformApi }, log);
   },
   detector: async ({ inputs: i, env, platformApi, log }) => {
     await detect({ ...i, env, platformApi, experimentalMode: env['CNB_EXPERIMENTAL_MODE'] }, log);
@@ -59,7 +65,18 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   // CNB_SKIP_RESTORE also means skip-layers (LIFECYCLE-BEHAVIOUR.md §0.5).
   restorer: async ({ inputs: i, env, platformApi, log }) => {
     const skipLayers = i.skipLayers || parseGoBool(env['CNB_SKIP_RESTORE'] ?? '') === true;
-    await restore({ ...i, skipLayers, env, platformApi, dropPrivileges: true, kanikoDir: KANIKO_DIR }, log);
+    await restore(
+      {
+        ...i,
+        skipLayers,
+        env,
+        dockerHost: dockerHostFrom(env),
+        platformApi,
+        dropPrivileges: true,
+        kanikoDir: KANIKO_DIR,
+      },
+      log,
+    );
   },
   extender,
   builder: async ({ inputs: i, env, platformApi, log }) => {
@@ -69,7 +86,15 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     refuseExporterRunImage(i.runImage, env['CNB_RUN_IMAGE']);
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
     await exportImage(
-      { ...i, env, platformApi, dropPrivileges: true, launcherInfo: LAUNCHER_INFO, sourceDateEpoch },
+      {
+        ...i,
+        env,
+        dockerHost: dockerHostFrom(env),
+        platformApi,
+        dropPrivileges: true,
+        launcherInfo: LAUNCHER_INFO,
+        sourceDateEpoch,
+      },
       log,
     );
   },
@@ -77,10 +102,17 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     const experimentalMode = env['CNB_EXPERIMENTAL_MODE'];
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
     const image = i.images[0] ?? '';
-    const edge = { env, platformApi, launcherInfo: LAUNCHER_INFO, experimentalMode, sourceDateEpoch };
+    const edge = {
+      env,
+      dockerHost: dockerHostFrom(env),
+      platformApi,
+      launcherInfo: LAUNCHER_INFO,
+      experimentalMode,
+      sourceDateEpoch,
+    };
     await create({ ...i, image, ...edge }, log);
   },
   rebaser: async ({ inputs: i, env, platformApi, log }) => {
-    await rebase({ ...i, env, platformApi }, log);
+    await rebase({ ...i, env, dockerHost: dockerHostFrom(env), platformApi }, log);
   },
 };

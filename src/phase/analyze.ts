@@ -52,8 +52,10 @@ export interface AnalyzeOptions {
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
   readonly insecureRegistries?: readonly string[];
-  /** The process environment (registry auth, DOCKER_HOST, HOME). */
+  /** The process environment (registry auth, HOME). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
+  readonly dockerHost?: string | undefined;
   readonly platformApi: ApiVersion;
   /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
   readonly keychain?: auth.Keychain;
@@ -214,6 +216,7 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   if (o.launchCache && !o.daemon) log.warn('Ignoring -launch-cache, only intended for use with -daemon');
   const storeOpts = {
     env: o.env,
+    dockerHost: o.dockerHost,
     insecureRegistries: o.insecureRegistries ?? [],
     keychain: o.keychain ?? auth.defaultKeychain(o.env),
     log,

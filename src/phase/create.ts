@@ -46,6 +46,8 @@ export interface CreateOptions {
   readonly gid?: number;
   readonly insecureRegistries: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
+  readonly dockerHost?: string | undefined;
   readonly platformApi: ApiVersion;
   /** What `io.buildpacks.build.metadata` says about the launcher (the CLI passes the build's own). */
   readonly launcherInfo?: LauncherInfo;

@@ -77,8 +77,10 @@ export interface ExportOptions {
   /** Owner of the files of generated layers (CNB_USER_ID/CNB_GROUP_ID; unset = 0, as the reference). */
   readonly uid?: number;
   readonly gid?: number;
-  /** The lifecycle's environment: registry auth, DOCKER_HOST. */
+  /** The lifecycle's environment: registry auth. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
+  readonly dockerHost?: string | undefined;
   readonly platformApi: ApiVersion;
   readonly insecureRegistries?: readonly string[];
   /** Recorded in `io.buildpacks.build.metadata` `launcher`. */
@@ -168,6 +170,7 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     layout: o.layout,
     ...(o.layoutDir === undefined ? {} : { layoutDir: o.layoutDir }),
     env: o.env,
+    dockerHost: o.dockerHost,
     insecureRegistries: o.insecureRegistries ?? [],
     log,
   });

@@ -17,8 +17,10 @@ export interface ImageStoreOptions {
   readonly layout?: boolean;
   /** `-layout-dir` / CNB_LAYOUT_DIR; required with `layout`. */
   readonly layoutDir?: string;
-  /** The process environment (CNB_REGISTRY_AUTH, DOCKER_CONFIG, HOME, DOCKER_HOST, CNB_INSECURE_REGISTRIES). */
+  /** The process environment (CNB_REGISTRY_AUTH, DOCKER_CONFIG, HOME, CNB_INSECURE_REGISTRIES). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Docker daemon address (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
+  readonly dockerHost?: string | undefined;
   /** `-insecure-registry` values, in addition to CNB_INSECURE_REGISTRIES. */
   readonly insecureRegistries?: readonly string[];
   /** Credentials; default `defaultKeychain(env)` (CNB_REGISTRY_AUTH, then docker config.json). */
@@ -193,7 +195,7 @@ async function access(ref: string, what: 'read' | 'read/write', opts: remote.Rem
 }
 
 function daemonStore(o: ImageStoreOptions): ImageStore {
-  const dopts: daemon.DaemonOptions = { host: daemon.dockerHostFromEnv(o.env) };
+  const dopts: daemon.DaemonOptions = { host: o.dockerHost || daemon.DEFAULT_DOCKER_HOST };
   const id = (img: Image): string => {
     const d = img as Partial<daemon.DaemonImage>;
     return (typeof d.id === 'string' ? d.id : img.manifest.config.digest).replace(/^sha256:/, '');

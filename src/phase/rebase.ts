@@ -30,6 +30,8 @@ export interface RebaseOptions {
   /** Where report.toml goes. */
   readonly report: string;
   readonly env: Readonly<Record<string, string>>;
+  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
+  readonly dockerHost?: string | undefined;
   readonly insecureRegistries?: readonly string[];
   /** Platform API of this run (default 0.12): the run image listing rule and base labels need 0.12+. */
   readonly platformApi?: ApiVersion;
@@ -61,6 +63,7 @@ export async function rebase(opts: RebaseOptions, log: Logger): Promise<RebaseRe
     daemon: opts.daemon,
     layout: false,
     env: opts.env,
+    dockerHost: opts.dockerHost,
     insecureRegistries: opts.insecureRegistries ?? [],
     log,
   });

@@ -65,8 +65,10 @@ export interface RestoreOptions {
   /** Build user (CNB_USER_ID/CNB_GROUP_ID): when running as root, directories are handed over, then privileges dropped. */
   readonly uid?: number;
   readonly gid?: number;
-  /** The process environment (registry credentials, CNB_INSECURE_REGISTRIES, DOCKER_HOST). */
+  /** The process environment (registry credentials, CNB_INSECURE_REGISTRIES). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
+  readonly dockerHost?: string | undefined;
   readonly insecureRegistries?: readonly string[];
   readonly platformApi: ApiVersion;
   /** `-run` (run.toml; Platform API 0.14+): the selected run image is checked against it. */
@@ -117,6 +119,7 @@ async function completeRunImage(
     layout: !extend && o.layout === true,
     ...(o.layoutDir === undefined ? {} : { layoutDir: o.layoutDir }),
     env: o.env,
+    dockerHost: o.dockerHost,
     insecureRegistries: o.insecureRegistries ?? [],
     keychain,
     log,

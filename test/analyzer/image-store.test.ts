@@ -78,7 +78,7 @@ describe('imageStore (registry, daemon)', () => {
   });
 
   it('daemon: write with tags, read back, identifier is the image ID without sha256:', async () => {
-    const s = imageStore({ daemon: true, env: { DOCKER_HOST: d.host } });
+    const s = imageStore({ daemon: true, env: {}, dockerHost: d.host });
     assert.equal(s.kind, 'daemon');
     assert.equal(await s.read('store/app:v1'), undefined);
     const w = await s.write(['store/app:v1', 'store/app:v2'], img);
@@ -96,7 +96,7 @@ describe('imageStore (registry, daemon)', () => {
 
   it('registry → daemon → registry round trip keeps the layers', async () => {
     const fromReg = await remote.image(`${reg.host}/store/app:v1`);
-    const s = imageStore({ daemon: true, env: { DOCKER_HOST: d.host } });
+    const s = imageStore({ daemon: true, env: {}, dockerHost: d.host });
     await s.write(['store/roundtrip:v1'], fromReg);
     const back = await s.read('store/roundtrip:v1');
     assert.deepEqual(back?.config.rootfs.diff_ids, img.config.rootfs.diff_ids);

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLifecycleError } from '../../platform/index.ts';
 import { sha256Digest } from '../json.ts';
-import { DockerEngine, dockerHostFromEnv, encodeName } from './engine.ts';
+import { DockerEngine, encodeName } from './engine.ts';
 import { configFromInspect } from './read.ts';
 import { chainIDs } from './write.ts';
 
 describe('docker host', () => {
-  it('comes from DOCKER_HOST or defaults to the standard socket', () => {
-    assert.equal(dockerHostFromEnv({}), 'unix:///var/run/docker.sock');
-    assert.equal(dockerHostFromEnv({ DOCKER_HOST: '' }), 'unix:///var/run/docker.sock');
-    assert.equal(dockerHostFromEnv({ DOCKER_HOST: 'tcp://10.0.0.1:2375' }), 'tcp://10.0.0.1:2375');
-  });
-
   it('accepts unix and tcp hosts and rejects others with advice', () => {
     assert.equal(new DockerEngine('unix:///tmp/x.sock').host, 'unix:///tmp/x.sock');
     assert.equal(new DockerEngine('tcp://127.0.0.1:2375').host, 'tcp://127.0.0.1:2375');

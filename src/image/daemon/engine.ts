@@ -10,12 +10,6 @@ import { LifecycleError, messageOf } from '../../platform/index.ts';
 /** Where the Docker CLI looks when `DOCKER_HOST` is unset. */
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
-/** The daemon address from an environment (the CLI edge passes `process.env`): `DOCKER_HOST` or the default. */
-export function dockerHostFromEnv(env: Readonly<Record<string, string | undefined>>): string {
-  const h = env['DOCKER_HOST'];
-  return h === undefined || h === '' ? DEFAULT_DOCKER_HOST : h;
-}
-
 /** The subset of `GET /images/{name}/json` the lifecycle reads. */
 export interface ImageInspect {
   readonly Id: string;

@@ -6,7 +6,6 @@
 export {
   DEFAULT_DOCKER_HOST,
   DockerEngine,
-  dockerHostFromEnv,
   type ImageInspect,
 } from './engine.ts';
 export {
