@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { LifecycleError } from '../../platform/index.ts';
+import { LifecycleError, parseBoundedJson } from '../../platform/index.ts';
 import { ANONYMOUS, type Credential } from './credential.ts';
 
 /** Upper bound for a credential helper run. */
@@ -64,7 +64,7 @@ export function runCredentialHelper(
       }
       let parsed: { Username?: unknown; Secret?: unknown };
       try {
-        parsed = JSON.parse(text) as typeof parsed;
+        parsed = parseBoundedJson(text, program) as typeof parsed;
       } catch {
         fail('its output is not JSON');
         return;

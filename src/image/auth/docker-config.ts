@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LifecycleError } from '../../platform/index.ts';
+import { LifecycleError, parseBoundedJson } from '../../platform/index.ts';
 import { runCredentialHelper } from './cred-helper.ts';
 import { ANONYMOUS, type Credential, type Keychain, normalizeRegistryKey } from './credential.ts';
 
@@ -49,7 +49,7 @@ export async function readDockerConfig(path: string): Promise<DockerConfig> {
     );
   }
   try {
-    const parsed = JSON.parse(text) as unknown;
+    const parsed = parseBoundedJson(text, path);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
       throw new Error('not an object');
     return parsed as DockerConfig;

@@ -1,6 +1,6 @@
 import { Agent, type IncomingMessage, request } from 'node:http';
 import type { Readable } from 'node:stream';
-import { LifecycleError, messageOf } from '../../platform/index.ts';
+import { LifecycleError, messageOf, parseBoundedJson } from '../../platform/index.ts';
 
 /**
  * A narrow Docker Engine API client (DESIGN.md: "docker load/save/inspect only") over a unix socket
@@ -90,7 +90,7 @@ export class DockerEngine {
     if (res.statusCode === 404) return undefined;
     if ((res.statusCode ?? 0) >= 300) throw this.statusError(what, res.statusCode ?? 0, body);
     if (body.byteLength === 0) return undefined;
-    return JSON.parse(body.toString('utf8')) as T;
+    return parseBoundedJson(body, `docker daemon at ${this.host}: the answer to ${what}`) as T;
   }
 
   /** `GET /_ping`. @throws LifecycleError `ERR_DOCKER_UNREACHABLE` when the daemon does not answer. */

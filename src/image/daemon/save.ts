@@ -3,7 +3,7 @@ import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
-import { LifecycleError, messageOf } from '../../platform/index.ts';
+import { LifecycleError, messageOf, parseBoundedJson } from '../../platform/index.ts';
 import type { DockerEngine } from './engine.ts';
 
 /**
@@ -62,7 +62,7 @@ export async function saveToDir(
   }
   let items: { Config?: string; Layers?: string[] }[];
   try {
-    items = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    items = parseBoundedJson(await readFile(join(dir, 'manifest.json')), 'manifest.json') as typeof items;
   } catch (e) {
     throw new LifecycleError(
       'ERR_DOCKER_SAVE',

@@ -1,4 +1,4 @@
-import { LifecycleError } from '../../platform/index.ts';
+import { LifecycleError, parseBoundedJson } from '../../platform/index.ts';
 
 /** Where a registry operation happened, for messages. */
 export interface OpContext {
@@ -12,7 +12,9 @@ export interface OpContext {
 export function registryErrorDetail(body: Buffer | string | undefined): string {
   if (body === undefined || body.length === 0) return '';
   try {
-    const parsed = JSON.parse(body.toString()) as { errors?: { code?: unknown; message?: unknown }[] };
+    const parsed = parseBoundedJson(body, 'error body') as {
+      errors?: { code?: unknown; message?: unknown }[];
+    };
     const errs = (parsed.errors ?? [])
       .map((e) => [e.code, e.message].filter((x) => typeof x === 'string' && x !== '').join(': '))
       .filter((s) => s !== '');

@@ -1,4 +1,4 @@
-import { LifecycleError } from '../../platform/index.ts';
+import { LifecycleError, parseBoundedJson } from '../../platform/index.ts';
 import { basicAuthorization, type Challenge, type Credential } from '../auth/index.ts';
 import {
   bodyTooLargeError,
@@ -151,7 +151,7 @@ export async function fetchToken(
 function tokenOf(bytes: Buffer, ctx: OpContext): string | undefined {
   let parsed: { token?: unknown; access_token?: unknown };
   try {
-    parsed = JSON.parse(bytes.toString('utf8')) as typeof parsed;
+    parsed = parseBoundedJson(bytes, 'token response') as typeof parsed;
   } catch {
     throw new LifecycleError(
       'ERR_REGISTRY_AUTH',
