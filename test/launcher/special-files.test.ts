@@ -6,18 +6,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { Fixture, script } from './support.ts';
+import { describe, it } from 'node:test';
+import { fixtureMaker, script } from './support.ts';
 
-const fixtures: Fixture[] = [];
-function fixture(): Fixture {
-  const f = new Fixture();
-  fixtures.push(f);
-  return f;
-}
-after(() => {
-  for (const f of fixtures) f.cleanup();
-});
+const fixture = fixtureMaker();
 
 type Kind = 'fifo' | 'dev-zero' | 'symlink-to-dev-zero';
 const KINDS: Kind[] = ['fifo', 'dev-zero', 'symlink-to-dev-zero'];

@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -208,4 +209,17 @@ export function parseEnv0(out: string): Map<string, string> {
 /** An executable shell script (for exec.d, bin/ and profile checks). */
 export function script(body: string): FileSpec {
   return { content: `#!/bin/sh\n${body}\n`, mode: 0o755 };
+}
+
+/** A fixture maker for one test file: every fixture it made is removed after the file's tests. */
+export function fixtureMaker(): () => Fixture {
+  const made: Fixture[] = [];
+  after(() => {
+    for (const f of made) f.cleanup();
+  });
+  return () => {
+    const f = new Fixture();
+    made.push(f);
+    return f;
+  };
 }
