@@ -43,6 +43,8 @@ export interface DetectContext {
   readonly uid?: number;
   readonly gid?: number;
   readonly signal?: AbortSignal;
+  /** CNB_EXEC_ENV given to buildpacks of API 0.12+ (default `production`). */
+  readonly execEnv?: string;
 }
 
 /** What detection needs to know about a buildpack or an image extension. */
@@ -77,7 +79,7 @@ export function detectEnv(
     env.CNB_BUILD_PLAN_PATH = planPath;
   }
   if (buildpackFeatures.targetEnv(mod.api)) Object.assign(env, targetEnv(ctx.target, ctx.hostArch));
-  if (buildpackFeatures.execEnv(mod.api)) env.CNB_EXEC_ENV = 'production';
+  if (buildpackFeatures.execEnv(mod.api)) env.CNB_EXEC_ENV = ctx.execEnv ?? 'production';
   return env;
 }
 

@@ -22,6 +22,8 @@ export interface WalkDeps {
   detect(mod: BuildpackModule | ExtensionModule): Promise<DetectRun>;
   /** A target-mismatch message when the buildpack cannot run on the run image, else undefined. */
   targetMismatch(mod: BuildpackModule): string | undefined;
+  /** Why a buildpack is left out of its group entirely (exec-env mismatch), else undefined. */
+  skipped?(mod: BuildpackModule): string | undefined;
   /** Receives resolution logs (buffered by the caller). */
   readonly log: Logger;
 }
@@ -125,6 +127,11 @@ export class OrderWalk {
           el.optional,
           depth + 1,
         );
+      }
+      const skip = this.#deps.skipped?.(mod);
+      if (skip !== undefined) {
+        this.#deps.log.debug(`Skipping ${el.id}@${el.version} due to ${skip}`);
+        continue;
       }
       const member = this.#member(el, mod.descriptor.api, mod.descriptor.buildpack.homepage, false);
       const mismatch = this.#deps.targetMismatch(mod);

@@ -60,7 +60,8 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     await analyze({ ...i, image: i.images[0] ?? '', env, dockerHost: dockerHostFrom(env), platformApi }, log);
   },
   detector: async ({ inputs: i, env, platformApi, log }) => {
-    await detect({ ...i, env, platformApi, experimentalMode: env['CNB_EXPERIMENTAL_MODE'] }, log);
+    const execEnv = env['CNB_EXEC_ENV'] || 'production';
+    await detect({ ...i, env, platformApi, execEnv, experimentalMode: env['CNB_EXPERIMENTAL_MODE'] }, log);
   },
   // CNB_SKIP_RESTORE also means skip-layers (LIFECYCLE-BEHAVIOUR.md §0.5).
   restorer: async ({ inputs: i, env, platformApi, log }) => {
@@ -80,11 +81,12 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   },
   extender,
   builder: async ({ inputs: i, env, platformApi, log }) => {
-    await build({ ...i, env, platformApi }, log);
+    await build({ ...i, env, platformApi, execEnv: env['CNB_EXEC_ENV'] || 'production' }, log);
   },
   exporter: async ({ inputs: i, env, platformApi, log }) => {
     refuseExporterRunImage(i.runImage, env['CNB_RUN_IMAGE']);
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
+    const execEnv = env['CNB_EXEC_ENV'] || 'production';
     await exportImage(
       {
         ...i,
@@ -94,6 +96,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
         dropPrivileges: true,
         launcherInfo: LAUNCHER_INFO,
         sourceDateEpoch,
+        execEnv,
       },
       log,
     );
@@ -102,6 +105,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     const experimentalMode = env['CNB_EXPERIMENTAL_MODE'];
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
     const image = i.images[0] ?? '';
+    const execEnv = env['CNB_EXEC_ENV'] || 'production';
     const edge = {
       env,
       dockerHost: dockerHostFrom(env),
@@ -109,6 +113,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
       launcherInfo: LAUNCHER_INFO,
       experimentalMode,
       sourceDateEpoch,
+      execEnv,
     };
     await create({ ...i, image, ...edge }, log);
   },

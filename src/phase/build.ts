@@ -49,6 +49,8 @@ export interface BuildOptions {
   /** The lifecycle's process environment (filtered before buildpacks see it). */
   readonly env: Readonly<Record<string, string>>;
   readonly platformApi: ApiVersion;
+  /** CNB_EXEC_ENV (the CLI edge reads it; default `production`), given to buildpacks of API 0.12+. */
+  readonly execEnv?: string | undefined;
   /** Run buildpacks as this user (decision 7). */
   readonly uid?: number;
   readonly gid?: number;
@@ -152,7 +154,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
           env,
           platformEnv,
           targetEnv: tEnv,
-          execEnv: 'production',
+          execEnv: opts.execEnv ?? 'production',
           ...user,
         },
         log,

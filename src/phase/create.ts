@@ -55,6 +55,8 @@ export interface CreateOptions {
   readonly stack?: string;
   /** SOURCE_DATE_EPOCH (read by the CLI edge). */
   readonly sourceDateEpoch?: string | undefined;
+  /** CNB_EXEC_ENV (read by the CLI edge; default `production`). */
+  readonly execEnv?: string | undefined;
   /** CNB_EXPERIMENTAL_MODE (read by the CLI edge). */
   readonly experimentalMode?: string | undefined;
 }

@@ -34,7 +34,7 @@ import {
   writeGroup,
   writePlan,
 } from '../files/index.ts';
-import { type ApiVersion, platformFeatures } from '../platform/api.ts';
+import { type ApiVersion, buildpackFeatures, platformFeatures } from '../platform/api.ts';
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
 import { ExitCode } from '../platform/exit-codes.ts';
 import { checkExperimental } from '../platform/experimental.ts';
@@ -57,6 +57,8 @@ export interface DetectOptions {
   /** The lifecycle's own process env (filtered before buildpacks see it). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly platformApi: ApiVersion;
+  /** CNB_EXEC_ENV (the CLI edge reads it; default `production`): buildpacks are filtered by it from 0.15. */
+  readonly execEnv?: string | undefined;
   /** CNB_EXPERIMENTAL_MODE as the platform set it (the CLI edge reads it; unset fails experimental features). */
   readonly experimentalMode?: string | undefined;
   /**
@@ -183,6 +185,7 @@ async function detectContext(
     target,
     hostArch: ociArch(nodeArch()),
     tmpDir: opts.tmpDir ?? tmpdir(),
+    execEnv: opts.execEnv ?? 'production',
     ...user,
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
   };
@@ -248,6 +251,7 @@ export async function detect(opts: DetectOptions, log: Logger): Promise<DetectRe
     lookupExtension: (id, version) => store.extension(id, version),
     detect: (mod) => limit(() => runDetect(mod, ctx, buffer)),
     targetMismatch: (mod) => mismatch(mod, opts.platformApi, ctx.target),
+    skipped: (mod) => execEnvMismatch(mod, opts.platformApi, opts.execEnv ?? 'production'),
     log: buffer,
   });
   const outcome = await walk.walk(order.order, order.orderExtensions);
@@ -290,6 +294,21 @@ async function chownTree(p: string, uid: number, gid: number): Promise<void> {
   await lchown(p, uid, gid);
   if (!(await lstat(p)).isDirectory()) return;
   for (const name of await readdir(p)) await chownTree(join(p, name), uid, gid);
+}
+
+/**
+ * platform-0.15.md "Execution Environment": a buildpack of API 0.12+ whose `exec-env` lists neither `*`
+ * nor the current value is left out of the group (not a failure), as the reference.
+ */
+export function execEnvMismatch(
+  mod: BuildpackModule,
+  platformApi: ApiVersion,
+  execEnv: string,
+): string | undefined {
+  if (!platformFeatures.execEnv(platformApi) || !buildpackFeatures.execEnv(mod.api)) return undefined;
+  const list = mod.descriptor.buildpack.execEnv ?? [];
+  if (list.length === 0 || list.includes('*') || list.includes(execEnv)) return undefined;
+  return `execution environment mismatch; current: ${execEnv}, buildpack supports: ${list.join(', ')}`;
 }
 
 function mismatch(mod: BuildpackModule, platformApi: ApiVersion, target: TargetMetadata): string | undefined {

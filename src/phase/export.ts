@@ -64,6 +64,8 @@ export interface ExportOptions {
   readonly stack?: string;
   /** SOURCE_DATE_EPOCH as given (the CLI edge reads it): the image creation time, from Platform API 0.9. */
   readonly sourceDateEpoch?: string | undefined;
+  /** CNB_EXEC_ENV (the CLI edge reads it): recorded as `io.buildpacks.exec-env` from Platform API 0.15. */
+  readonly execEnv?: string | undefined;
   readonly processType?: string;
   readonly cacheDir?: string;
   readonly cacheImage?: string;
@@ -107,6 +109,9 @@ export interface ExportResult {
   /** Layers made from local files and layers reused from the previous image. */
   readonly layers: { readonly added: number; readonly reused: number };
 }
+
+/** The execution environment label (the reference's `io.buildpacks.exec-env`). */
+export const EXEC_ENV_LABEL = 'io.buildpacks.exec-env';
 
 const exportError = (msg: string, cause?: unknown) =>
   new LifecycleError('ERR_EXPORT', 'export', msg, cause === undefined ? undefined : { cause });
@@ -278,12 +283,21 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
         },
         log,
       );
+      // platform-0.15.md "Execution Environment": the reference records it as its own label (D-308).
+      const execEnv = o.execEnv ?? 'production';
+      const execEnvLabel = platformFeatures.execEnv(o.platformApi) && execEnv !== '';
+      if (execEnvLabel) log.info(`Adding label '${EXEC_ENV_LABEL}'`);
       const launchCache = o.daemon && o.launchCache ? await openLaunchCache(o.launchCache, log) : undefined;
       const layers = launchCache ? await launchCache.substitute(plan.layers) : plan.layers;
       // platform.md "exporter": rebasable only when the extended config says true (D-357).
-      const config = extended
-        ? { ...changes, labels: { ...changes.labels, [REBASABLE_LABEL]: String(extended.rebasable) } }
-        : changes;
+      const config = {
+        ...changes,
+        labels: {
+          ...changes.labels,
+          ...(extended ? { [REBASABLE_LABEL]: String(extended.rebasable) } : {}),
+          ...(execEnvLabel ? { [EXEC_ENV_LABEL]: execEnv } : {}),
+        },
+      };
       const image = mutate(normalizedBase({ ...runImage, config: base }, created), {
         addLayers: [
           ...(extended?.layers ?? []).map((l) => ({ layer: l.layer, history: l.history })),

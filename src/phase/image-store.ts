@@ -17,11 +17,11 @@ export interface ImageStoreOptions {
   readonly layout?: boolean;
   /** `-layout-dir` / CNB_LAYOUT_DIR; required with `layout`. */
   readonly layoutDir?: string;
-  /** The process environment (CNB_REGISTRY_AUTH, DOCKER_CONFIG, HOME, CNB_INSECURE_REGISTRIES). */
+  /** The process environment (CNB_REGISTRY_AUTH, DOCKER_CONFIG, HOME). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The Docker daemon address (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
   readonly dockerHost?: string | undefined;
-  /** `-insecure-registry` values, in addition to CNB_INSECURE_REGISTRIES. */
+  /** `-insecure-registry` / CNB_INSECURE_REGISTRIES values (resolved by the CLI edge). */
   readonly insecureRegistries?: readonly string[];
   /** Credentials; default `defaultKeychain(env)` (CNB_REGISTRY_AUTH, then docker config.json). */
   readonly keychain?: auth.Keychain;

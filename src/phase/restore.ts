@@ -65,7 +65,7 @@ export interface RestoreOptions {
   /** Build user (CNB_USER_ID/CNB_GROUP_ID): when running as root, directories are handed over, then privileges dropped. */
   readonly uid?: number;
   readonly gid?: number;
-  /** The process environment (registry credentials, CNB_INSECURE_REGISTRIES). */
+  /** The process environment (registry credentials). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
   readonly dockerHost?: string | undefined;

@@ -168,6 +168,9 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
       assert.equal(lc.stack.runImage['image'], run.name);
       assert.equal(lc.runImage['image'], minor(v) >= 12 ? run.name : undefined);
       assert.equal(lc.runImage['reference'], run.ref);
+      // platform-0.15.md "Execution Environment": the exec-env label from 0.15 (D-308).
+      const labels = o.image.config.config.Labels ?? {};
+      assert.equal(labels['io.buildpacks.exec-env'], minor(v) >= 15 ? 'production' : undefined);
       // The launcher runs the default process at this version (platform.md "launcher").
       assert.equal(
         o.web,

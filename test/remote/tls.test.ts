@@ -89,7 +89,7 @@ describe('remote: HTTPS registries (verified against a CA bundle, or insecure by
     assert.equal((await remote.image(`${reg.host}/tls/app:v1`, { env })).digest, img.digest);
   });
 
-  it('refuses an untrusted certificate with advice, unless the registry is in CNB_INSECURE_REGISTRIES', async () => {
+  it('refuses an untrusted certificate with advice, unless the registry is insecure (-insecure-registry / CNB_INSECURE_REGISTRIES)', async () => {
     await assert.rejects(remote.exists(`${reg.host}/tls/app:v1`), (e: Error) => {
       assert.equal((e as { code?: string }).code, 'ERR_REGISTRY_UNREACHABLE');
       assert.ok(
@@ -103,7 +103,7 @@ describe('remote: HTTPS registries (verified against a CA bundle, or insecure by
     });
     assert.ok(
       await remote.exists(`${reg.host}/tls/app:v1`, {
-        env: { CNB_INSECURE_REGISTRIES: `other:5000,${reg.host}` },
+        insecureRegistries: ['other:5000', reg.host],
       }),
     );
   });

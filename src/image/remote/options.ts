@@ -9,9 +9,12 @@ export type { PlatformSpec } from '../platform.ts';
 export interface RemoteOptions {
   /** Where credentials come from; default: `defaultKeychain(env)` when `env` is given, else anonymous. */
   readonly keychain?: Keychain;
-  /** Environment record (CNB_REGISTRY_AUTH, CNB_INSECURE_REGISTRIES, DOCKER_CONFIG, HOME, PATH). */
+  /** Environment record (CNB_REGISTRY_AUTH, DOCKER_CONFIG, HOME, PATH). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Registries to reach over plain HTTP or unverified TLS, in addition to `CNB_INSECURE_REGISTRIES`. */
+  /**
+   * Registries to reach over plain HTTP or unverified TLS (`-insecure-registry` / CNB_INSECURE_REGISTRIES,
+   * resolved by the CLI edge; this module never reads the variable).
+   */
   readonly insecureRegistries?: readonly string[];
   /** Platform to select from image indexes; default `defaultPlatform()` (D-217). */
   readonly platform?: PlatformSpec;
@@ -74,8 +77,6 @@ function keychainFor(env: Readonly<Record<string, string | undefined>>): Keychai
 /** Resolves defaults (pure apart from reading docker config lazily through the keychain). */
 export function resolveOptions(o: RemoteOptions = {}): ResolvedOptions {
   const insecure = new Set<string>(o.insecureRegistries ?? []);
-  for (const r of (o.env?.['CNB_INSECURE_REGISTRIES'] ?? '').split(','))
-    if (r.trim() !== '') insecure.add(r.trim());
   return {
     keychain: o.keychain ?? (o.env === undefined ? anonymousKeychain : keychainFor(o.env)),
     insecure,
