@@ -157,7 +157,7 @@ export async function runDetect(
     }
     // The plan is read only when bin/detect passed; an unparsable plan is a buildpack error.
     try {
-      const text = await readBounded(planPath, MAX_TOML_BYTES, 'build plan').catch(
+      const text = await readBounded(planPath, MAX_TOML_BYTES, 'build plan', { noFollow: true }).catch(
         (e: NodeJS.ErrnoException) => {
           if (e.code === 'ENOENT') return '';
           throw e;

@@ -61,7 +61,17 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   },
   detector: async ({ inputs: i, env, platformApi, log }) => {
     const execEnv = env['CNB_EXEC_ENV'] || 'production';
-    await detect({ ...i, env, platformApi, execEnv, experimentalMode: env['CNB_EXPERIMENTAL_MODE'] }, log);
+    await detect(
+      {
+        ...i,
+        env,
+        platformApi,
+        execEnv,
+        experimentalMode: env['CNB_EXPERIMENTAL_MODE'],
+        dropPrivileges: true,
+      },
+      log,
+    );
   },
   // CNB_SKIP_RESTORE also means skip-layers (LIFECYCLE-BEHAVIOUR.md §0.5).
   restorer: async ({ inputs: i, env, platformApi, log }) => {
@@ -81,7 +91,10 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   },
   extender,
   builder: async ({ inputs: i, env, platformApi, log }) => {
-    await build({ ...i, env, platformApi, execEnv: env['CNB_EXEC_ENV'] || 'production' }, log);
+    await build(
+      { ...i, env, platformApi, execEnv: env['CNB_EXEC_ENV'] || 'production', dropPrivileges: true },
+      log,
+    );
   },
   exporter: async ({ inputs: i, env, platformApi, log }) => {
     refuseExporterRunImage(i.runImage, env['CNB_RUN_IMAGE']);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parse, stringify, TomlError } from 'smol-toml';
@@ -73,14 +74,24 @@ export function tooLargeError(file: string, what: string, size: number, max: num
   );
 }
 
+const NO_FOLLOW_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /**
  * Reads at most `max` bytes of a file; a larger file is {@link tooLargeError} (its size is checked
  * before reading, and again while reading, for a file that grows).
  */
-export async function readBounded(file: string, max: number, what = 'file'): Promise<Buffer> {
-  const fh = await open(file, 'r');
+export async function readBounded(
+  file: string,
+  max: number,
+  what = 'file',
+  opts: { readonly noFollow?: boolean } = {},
+): Promise<Buffer> {
+  // noFollow: a file a buildpack may have replaced by a symlink is never read through it (D-201).
+  const fh = await open(file, opts.noFollow ? NO_FOLLOW_FLAGS : 'r');
   try {
-    const size = (await fh.stat()).size;
+    const st = await fh.stat();
+    if (opts.noFollow && !st.isFile()) throw new Error(`${file}: ${what} is not a regular file`);
+    const size = st.size;
     if (size > max) throw tooLargeError(file, what, size, max);
     const chunks: Buffer[] = [];
     let got = 0;

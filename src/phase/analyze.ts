@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   type Analyzed,
   LIFECYCLE_METADATA_LABEL,
@@ -11,7 +10,7 @@ import {
   type TargetMetadata,
   writeAnalyzed,
 } from '../files/index.ts';
-import { auth, type Image, parseReference } from '../image/index.ts';
+import { auth, daemon, type Image, parseReference } from '../image/index.ts';
 import {
   type ApiVersion,
   isLifecycleError,
@@ -22,7 +21,7 @@ import {
 } from '../platform/index.ts';
 import { restoreSbomLayer } from './analyze-sbom.ts';
 import { type ImageStore, imageStore, isLayoutPath } from './image-store.ts';
-import { handOver } from './privileges.ts';
+import { becomeBuildUser, type DockerConnect } from './privileges/index.ts';
 import { resolveRunImage, runImageTarget } from './run-image.ts';
 
 /** Inputs of the analyzer (platform.md `analyzer` "Inputs"); paths absolute. */
@@ -64,6 +63,8 @@ export interface AnalyzeOptions {
    * LIFECYCLE-BEHAVIOUR.md §0.8). A creator that manages the build user itself passes false.
    */
   readonly manageUser?: boolean;
+  /** `-daemon` after the creator dropped privileges: where daemon connections come from (D-202). */
+  readonly dockerConnect?: DockerConnect;
 }
 
 function invalid(message: string): LifecycleError {
@@ -218,15 +219,15 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
     env: o.env,
     dockerHost: o.dockerHost,
     insecureRegistries: o.insecureRegistries ?? [],
-    keychain: o.keychain ?? auth.defaultKeychain(o.env),
+    keychain: auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env)),
     log,
   };
-  const store = imageStore({
-    ...storeOpts,
+  const modeOpts = {
     daemon: o.daemon === true,
     layout: o.layout === true,
     ...(o.layoutDir === undefined ? {} : { layoutDir: o.layoutDir }),
-  });
+  };
+  let store = imageStore({ ...storeOpts, ...modeOpts, dockerConnect: o.dockerConnect });
   const cacheStore = o.cacheImage ? (store.kind === 'registry' ? store : imageStore(storeOpts)) : undefined;
 
   // platform.md "run.toml" from 0.12; stack.toml's [run-image] before (platform-0.11.md "analyzer").
@@ -241,17 +242,43 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   log.debug(`Run image: ${runImage}`);
 
   // LIFECYCLE-BEHAVIOUR.md §0.8: credentials are read before privileges are dropped.
-  const registryRefs = [previous, runImage, o.image, ...tags];
-  await store.primeCredentials(registryRefs);
+  await store.primeCredentials([previous, runImage, o.image, ...tags]);
   if (o.cacheImage) await cacheStore?.primeCredentials([o.cacheImage]);
-  const user = await handOver(
-    o.manageUser === false ? { dirs: [] } : { uid: o.uid, gid: o.gid, dirs: [o.layers, o.launchCache] },
-    log,
-  );
+  // D-200: hand the dirs over and become the build user before any image is read or anything written
+  // (the SBOM layer goes into <layers>); the daemon is then reached through the root connector (D-202).
+  const user =
+    o.manageUser === false
+      ? undefined
+      : await becomeBuildUser(
+          {
+            uid: o.uid,
+            gid: o.gid,
+            dirs: [o.layers, o.launchCache],
+            ...(o.daemon ? { dockerHost: o.dockerHost || daemon.DEFAULT_DOCKER_HOST } : {}),
+          },
+          log,
+        );
+  try {
+    if (user?.dockerConnect && store.kind === 'daemon')
+      store = imageStore({ ...storeOpts, ...modeOpts, dockerConnect: user.dockerConnect });
+    return await analyzeAsUser(o, { store, cacheStore, runImage, previous, tags }, log);
+  } finally {
+    user?.close();
+  }
+}
 
-  // Image reads happen before privileges are dropped: with -daemon the docker socket usually admits
-  // root only (the reference opens its docker client as root too). Files restored meanwhile are handed
-  // to the build user, and analyzed.toml is written as that user.
+async function analyzeAsUser(
+  o: AnalyzeOptions,
+  a: {
+    store: ImageStore;
+    cacheStore: ImageStore | undefined;
+    runImage: string;
+    previous: string;
+    tags: readonly string[];
+  },
+  log: Logger,
+): Promise<Analyzed> {
+  const { store, cacheStore, runImage, previous, tags } = a;
   await ensureRegistryAccess(store, cacheStore, {
     previous,
     run: runImage,
@@ -266,7 +293,6 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
       log.info('Restoring data for SBOM from previous image');
       const cache = o.daemon ? o.launchCache : undefined;
       await restoreSbomLayer(prev.image, prev.metadata.sbom.sha, o.layers, log, cache || undefined);
-      await user.chown(join(o.layers, 'sbom'));
     }
   } catch (e) {
     throw analyzeError('failed to restore SBOM layer from previous image', e);
@@ -275,7 +301,6 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   }
   const targets = platformFeatures.targetData(o.platformApi);
   const run = await analyzeRun(store, runImage, targets, log);
-  user.drop();
   const analyzed: Analyzed = {
     previousImage: { reference: prev.reference },
     // Before 0.12 `[run-image]` has the reference only (platform-0.11.md "analyzed.toml").

@@ -1,4 +1,4 @@
-import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   addProcesses,
@@ -34,6 +34,7 @@ import {
 } from '../files/index.ts';
 import { type ApiVersion, checkBuildpackApi, platformFeatures } from '../platform/api.ts';
 import type { Logger } from '../platform/log.ts';
+import { applyEnv, buildpackUser } from './privileges/index.ts';
 
 /** Inputs of the builder (platform.md "builder" Inputs); every path absolute. */
 export interface BuildOptions {
@@ -54,6 +55,8 @@ export interface BuildOptions {
   /** Run buildpacks as this user (decision 7). */
   readonly uid?: number;
   readonly gid?: number;
+  /** As root with a build user: become that user before anything runs (D-200; the CLI sets it). */
+  readonly dropPrivileges?: boolean;
   /** The build container's os-release, for a run-image target without distro (default `/etc/os-release`). */
   readonly osReleasePath?: string;
 }
@@ -78,21 +81,6 @@ async function readDistro(path: string): Promise<ReturnType<typeof parseOsReleas
   }
 }
 
-async function handOverTree(path: string, uid: number | undefined, gid: number | undefined): Promise<void> {
-  if (uid === undefined || gid === undefined) return;
-  try {
-    await chown(path, uid, gid);
-    for (const d of await readdir(path, { withFileTypes: true }).catch(() => [])) {
-      const p = join(path, d.name);
-      if (d.isDirectory()) await handOverTree(p, uid, gid);
-      else await chown(p, uid, gid);
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM' && (e as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw e;
-  }
-}
-
 /** Legacy BOM entries with the contributing buildpack attached (buildpack.md "Deprecations"). */
 function withBuildpack(bom: readonly BomEntry[], el: GroupElement): object[] {
   return bom.map((b) => ({ ...b, buildpack: { id: el.id, version: el.version } }));
@@ -106,13 +94,14 @@ function withBuildpack(bom: readonly BomEntry[], el: GroupElement): object[] {
  * 52 other build errors.
  */
 export async function build(opts: BuildOptions, log: Logger): Promise<BuildResult> {
-  const currentUid = process.getuid?.() ?? -1;
-  assertNotRootOrUser(opts.uid, opts.gid, currentUid, 'build');
-  // Only root switches users (decision 7); otherwise buildpacks run as the lifecycle's own user.
-  const user =
-    currentUid === 0 && opts.uid !== undefined && opts.gid !== undefined
-      ? { uid: opts.uid, gid: opts.gid }
-      : {};
+  assertNotRootOrUser(opts.uid, opts.gid, process.getuid?.() ?? -1, 'build');
+  // As root (CLI: dropPrivileges), hand <layers> to the build user and become it before anything runs
+  // or is read (D-200):
+  // buildpacks then run as the lifecycle's own user, and everything written belongs to it.
+  const user = await buildpackUser(
+    { uid: opts.uid, gid: opts.gid, dirs: [opts.layers], env: opts.env, drop: opts.dropPrivileges === true },
+    log,
+  );
   const group = await readGroup(opts.group);
   let plan: Plan = await readPlan(opts.plan);
   checkGroupApis(group.group);
@@ -130,7 +119,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
       user: await readUserEnv(opts.platform),
       operator: opts.buildConfig === undefined ? [] : await readOperatorEnv(opts.buildConfig),
     };
-    let env: Record<string, string> = baseBuildEnv(opts.env);
+    let env: Record<string, string> = applyEnv(baseBuildEnv(opts.env), user.env);
     let processes: ProcessSet = emptyProcessSet;
     const labels: Label[] = [];
     const slices: Slice[] = [];
@@ -155,7 +144,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
           platformEnv,
           targetEnv: tEnv,
           execEnv: opts.execEnv ?? 'production',
-          ...user,
+          ...user.spawnAs,
         },
         log,
       );
@@ -199,8 +188,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
     await writeBuildMetadata(metadataPath, metadata, {
       commandArray: platformFeatures.processCommandArray(opts.platformApi),
     });
-    await handOverTree(join(opts.layers, 'config'), user.uid, user.gid);
-    await handOverTree(join(opts.layers, 'sbom'), user.uid, user.gid);
+    await user.handOver([join(opts.layers, 'config'), join(opts.layers, 'sbom')]);
     return { metadata, metadataPath };
   } catch (e) {
     throw asBuildError(e);

@@ -1,12 +1,12 @@
 import { readGroup } from '../files/index.ts';
-import { auth, parseReference } from '../image/index.ts';
+import { auth, daemon, parseReference } from '../image/index.ts';
 import { type ApiVersion, LifecycleError, type Logger } from '../platform/index.ts';
 import { analyze } from './analyze.ts';
 import { build } from './build.ts';
 import { detect } from './detect.ts';
 import { type ExportResult, exportImage } from './export.ts';
 import type { LauncherInfo } from './export-config.ts';
-import { handBack, handOver } from './privileges.ts';
+import { applyEnv, type BuildUser, becomeBuildUser } from './privileges/index.ts';
 import { restore } from './restore.ts';
 
 /**
@@ -80,33 +80,40 @@ export async function create(o: CreateOptions, log: Logger): Promise<ExportResul
       // Invalid references are reported by the analyzer with its exit code.
     }
   }
-  const user = await handOver({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir, o.launchCache] }, log);
-  // The Docker socket usually admits root only: with -daemon the creator keeps its privileges (buildpacks
-  // still run as the build user, the detector and builder see to that) and hands everything over at the end.
-  if (!o.daemon) user.drop();
-  const owned = [o.layers, o.cacheDir, o.launchCache, o.report, o.analyzed, o.group, o.plan];
-  // Files written with root's privileges go to the build user before buildpacks run and at the end.
-  const settle = () => (o.daemon ? handBack(user, owned, log) : Promise.resolve());
+  // D-200: hand the dirs over and become the build user once, before anything is read or run; with
+  // -daemon the socket is reached through the root connector (D-202). Buildpacks get the user's
+  // HOME and USER (D-203).
+  const user = await becomeBuildUser(
+    {
+      uid: o.uid,
+      gid: o.gid,
+      dirs: [o.layers, o.cacheDir, o.launchCache],
+      env: o.env,
+      ...(o.daemon ? { dockerHost: o.dockerHost || daemon.DEFAULT_DOCKER_HOST } : {}),
+    },
+    log,
+  );
   try {
-    return await phases(o, keychain, settle, log);
+    return await phases(o, keychain, user, log);
   } finally {
-    await settle();
+    user.close();
   }
 }
 
 async function phases(
   o: CreateOptions,
   keychain: auth.Keychain,
-  settle: () => Promise<void>,
+  user: BuildUser,
   log: Logger,
 ): Promise<ExportResult> {
   // The creator's options carry the phases' input names, so each phase takes them as they are.
+  const docker = user.dockerConnect ? { dockerConnect: user.dockerConnect } : {};
   log.phase('ANALYZING');
-  await analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false }, log);
+  await analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false, ...docker }, log);
 
-  await settle();
+  const bpEnv = { ...o, env: applyEnv(o.env, user.env) };
   log.phase('DETECTING');
-  await detect(o, log);
+  await detect(bpEnv, log);
   const group = await readGroup(o.group);
   if (group.groupExtensions.length > 0)
     throw new LifecycleError(
@@ -118,10 +125,9 @@ async function phases(
   log.phase('RESTORING');
   await restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log);
 
-  await settle();
   log.phase('BUILDING');
-  await build(o, log);
+  await build(bpEnv, log);
 
   log.phase('EXPORTING');
-  return exportImage({ ...o, images: [o.image, ...o.tags], dropPrivileges: false, keychain }, log);
+  return exportImage({ ...o, images: [o.image, ...o.tags], dropPrivileges: false, keychain, ...docker }, log);
 }

@@ -1,4 +1,4 @@
-import { lchown, lstat, readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { arch as nodeArch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -39,6 +39,13 @@ import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.
 import { ExitCode } from '../platform/exit-codes.ts';
 import { checkExperimental } from '../platform/experimental.ts';
 import type { Logger, LogLevel } from '../platform/log.ts';
+import {
+  applyEnv,
+  type BuildpackUser,
+  buildpackUser,
+  canCreateAll,
+  switchTarget,
+} from './privileges/index.ts';
 
 /** Inputs of the detector (platform.md "detector" > "Inputs"); every path absolute. */
 export interface DetectOptions {
@@ -67,6 +74,8 @@ export interface DetectOptions {
    */
   readonly uid?: number;
   readonly gid?: number;
+  /** As root with a build user: become that user before anything runs (D-200; the CLI sets it). */
+  readonly dropPrivileges?: boolean;
   /** Where per-buildpack plan files go; default the OS temp dir. */
   readonly tmpDir?: string;
   /** The build container's os-release (distro fallback); default `/etc/os-release`. */
@@ -167,7 +176,7 @@ async function loadOrder(opts: DetectOptions, store: ModuleStore, log: Logger): 
 /** What every bin/detect shares: dirs, env, and the run image target (completed from os-release). */
 async function detectContext(
   opts: DetectOptions,
-  user: { uid?: number; gid?: number },
+  user: BuildpackUser,
   analyzed: Analyzed | undefined,
   log: Logger,
 ): Promise<DetectContext> {
@@ -180,13 +189,13 @@ async function detectContext(
   return {
     app: opts.app,
     platform: opts.platform,
-    baseEnv: baseBuildEnv(opts.env),
+    baseEnv: applyEnv(baseBuildEnv(opts.env), user.env),
     platformEnv: await readPlatformEnv({ platform: opts.platform, buildConfig: opts.buildConfig }),
     target,
     hostArch: ociArch(nodeArch()),
     tmpDir: opts.tmpDir ?? tmpdir(),
     execEnv: opts.execEnv ?? 'production',
-    ...user,
+    ...user.spawnAs,
     ...(opts.signal === undefined ? {} : { signal: opts.signal }),
   };
 }
@@ -228,13 +237,15 @@ function toElement(m: GroupMember): GroupElement {
  * error), 91/92 (generation) or 1.
  */
 export async function detect(opts: DetectOptions, log: Logger): Promise<DetectResult> {
-  const currentUid = process.getuid?.() ?? -1;
   // Decision 7: as root, buildpacks run as the given build user; with none given, refuse (exit 1).
-  assertNotRootOrUser(opts.uid, opts.gid, currentUid, 'detect');
-  const user =
-    currentUid === 0 && opts.uid !== undefined && opts.gid !== undefined
-      ? { uid: opts.uid, gid: opts.gid }
-      : {};
+  assertNotRootOrUser(opts.uid, opts.gid, process.getuid?.() ?? -1, 'detect');
+  // As root (CLI: dropPrivileges), hand <layers> to the build user and become it before anything runs
+  // or is read (D-200):
+  // the plans buildpacks write are read, and group.toml/plan.toml written, as that user.
+  const user = await buildpackUser(
+    { uid: opts.uid, gid: opts.gid, dirs: [opts.layers], env: opts.env, drop: await dropFor(opts, log) },
+    log,
+  );
   const store = new ModuleStore({
     buildpacks: opts.buildpacks,
     ...(opts.extensions ? { extensions: opts.extensions } : {}),
@@ -280,20 +291,28 @@ export async function detect(opts: DetectOptions, log: Logger): Promise<DetectRe
   }
   await writeGroup(opts.group, group);
   await writePlan(opts.plan, plan);
-  if (user.uid !== undefined && user.gid !== undefined) {
-    // As root, what the detector writes is handed to the build user (decision 7).
-    const written = [opts.group, opts.plan];
-    if (group.groupExtensions.length > 0)
-      written.push(opts.analyzed, opts.generated ?? join(opts.layers, 'generated'));
-    for (const p of written) await chownTree(p, user.uid, user.gid);
-  }
+  const written = [opts.group, opts.plan];
+  if (group.groupExtensions.length > 0)
+    written.push(opts.analyzed, opts.generated ?? join(opts.layers, 'generated'));
+  await user.handOver(written);
   return { group, plan };
 }
 
-async function chownTree(p: string, uid: number, gid: number): Promise<void> {
-  await lchown(p, uid, gid);
-  if (!(await lstat(p)).isDirectory()) return;
-  for (const name of await readdir(p)) await chownTree(join(p, name), uid, gid);
+/**
+ * The CLI asks the detector to drop privileges (D-200); it does unless a platform put group.toml,
+ * plan.toml or analyzed.toml where the build user cannot create files. Then buildpacks are spawned as
+ * the user and only their plan files are read, without following links (D-201).
+ */
+async function dropFor(opts: DetectOptions, log: Logger): Promise<boolean> {
+  if (opts.dropPrivileges !== true) return false;
+  const target = switchTarget(opts.uid, opts.gid, process.getuid?.() ?? -1);
+  if (target === undefined) return false;
+  const ok = await canCreateAll(target, opts.layers, [opts.group, opts.plan, opts.analyzed]);
+  if (!ok)
+    log.debug(
+      `Outputs outside ${opts.layers} are not writable by ${target.uid}:${target.gid}: keeping root, buildpacks run as the user`,
+    );
+  return ok;
 }
 
 /**

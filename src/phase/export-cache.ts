@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { escapeId, readLayerTomls } from '../buildpack/index.ts';
 import type { Cache, CacheMetadata } from '../cache/index.ts';
@@ -6,6 +5,7 @@ import type { BuildpackLayersMetadata, GroupElement, LayerMetadata, LayerShaRef 
 import { writeLayer } from '../layer/index.ts';
 import { type Logger, messageOf } from '../platform/index.ts';
 import { dirLayerSource, type LayerMaker } from './export-layers.ts';
+import { containedDir } from './privileges/index.ts';
 
 /**
  * Cache export (platform.md "exporter": "SHALL write the contents of all cached layers … and record the
@@ -27,14 +27,6 @@ export interface CacheExportInputs {
 
 /** The SBOM cache layer id (LIFECYCLE-BEHAVIOUR.md §6: `<layers>/sbom/cache`, PA ≥ 0.8). */
 export const CACHE_SBOM_ID = 'buildpacksio/lifecycle:cache.sbom';
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** True when the committed copy of `diffID` hashes to it (a corrupt directory cache entry is re-added). */
 async function verifies(cache: Cache, diffID: string, log: Logger, id: string): Promise<boolean> {
@@ -86,6 +78,10 @@ export async function exportCache(i: CacheExportInputs, log: Logger): Promise<vo
   const buildpacks: BuildpackLayersMetadata[] = [];
   for (const bp of i.group) {
     const dir = join(i.layers, escapeId(bp.id));
+    if ((await containedDir(i.layers, dir)) === 'symlink') {
+      log.warn(`Failed to cache layers of buildpack '${bp.id}': ${dir} is a symbolic link`);
+      continue;
+    }
     const prevBp = previous.buildpacks.find((b) => b.key === bp.id);
     const layers: Record<string, LayerMetadata> = {};
     let tomls: Awaited<ReturnType<typeof readLayerTomls>>;
@@ -98,7 +94,8 @@ export async function exportCache(i: CacheExportInputs, log: Logger): Promise<vo
     for (const [name, t] of tomls) {
       if (!t.types.cache) continue;
       const id = `${bp.id}:${name}`;
-      if (!(await isDir(join(dir, name)))) {
+      // D-204: a layer reached through a symlink is not cached.
+      if ((await containedDir(i.layers, join(dir, name))) !== 'dir') {
         log.warn(`Failed to cache layer '${id}' because it has no contents`);
         continue;
       }
@@ -115,7 +112,7 @@ export async function exportCache(i: CacheExportInputs, log: Logger): Promise<vo
   }
   let sbom: LayerShaRef | undefined;
   const sbomDir = join(i.layers, 'sbom', 'cache');
-  if (await isDir(sbomDir)) {
+  if ((await containedDir(i.layers, sbomDir)) === 'dir') {
     try {
       sbom = { sha: await store(CACHE_SBOM_ID, sbomDir, previous.sbom?.sha) };
     } catch (e) {

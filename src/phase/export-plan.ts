@@ -21,6 +21,7 @@ import {
 } from './export-layers.ts';
 import { SBOM_LAYER_ID } from './export-sbom.ts';
 import { planAppLayers } from './export-slices.ts';
+import { containedDir } from './privileges/index.ts';
 
 /**
  * Which layers the app image gets, in order (LIFECYCLE-BEHAVIOUR.md §6 "Image construction"), with the
@@ -62,16 +63,14 @@ export interface PlanInputs {
   readonly concurrency: number;
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 const exportError = (msg: string, cause?: unknown) =>
   new LifecycleError('ERR_EXPORT', 'export', msg, cause === undefined ? undefined : { cause });
+
+/** A directory a buildpack replaced by a symlink is never exported (D-204). */
+const notContained = (dir: string, layers: string) =>
+  exportError(
+    `${dir} is a symbolic link (or reached through one); layers must be directories inside ${layers}`,
+  );
 
 type Job = () => Promise<{ layer: Layer; diffID: string; reused: boolean }>;
 interface Slot {
@@ -98,6 +97,7 @@ async function buildpackSlots(i: PlanInputs, log: Logger, slots: Slot[]): Promis
   const out: BuildpackLayersMetadata[] = [];
   for (const bp of i.group) {
     const dir = join(i.layers, escapeId(bp.id));
+    if ((await containedDir(i.layers, dir)) === 'symlink') throw notContained(dir, i.layers);
     let tomls: Map<string, LayerToml>;
     try {
       tomls = await readLayerTomls(dir);
@@ -116,7 +116,9 @@ async function buildpackSlots(i: PlanInputs, log: Logger, slots: Slot[]): Promis
       const history = { created_by: `Layer: '${name}', Created by buildpack: ${bp.id}@${bp.version}` };
       const onLog = (reused: boolean) => log.info(`${reused ? 'Reusing' : 'Adding'} layer '${id}'`);
       const prevSha = prevBp?.layers[name]?.sha;
-      if (await isDir(join(dir, name))) {
+      const kind = await containedDir(i.layers, join(dir, name));
+      if (kind === 'symlink') throw notContained(join(dir, name), i.layers);
+      if (kind === 'dir') {
         slots.push({
           job: () =>
             i.maker.make({
@@ -177,7 +179,9 @@ export async function planLayers(i: PlanInputs, log: Logger): Promise<LayerPlan>
   } = {};
   meta.buildpacks = await buildpackSlots(i, log, slots);
   const sbomDir = join(i.layers, 'sbom', 'launch');
-  if (await isDir(sbomDir)) {
+  const sbomKind = await containedDir(i.layers, sbomDir);
+  if (sbomKind === 'symlink') throw notContained(sbomDir, i.layers);
+  if (sbomKind === 'dir') {
     const prev = i.previous.sbom?.sha;
     const spec = {
       id: SBOM_LAYER_ID,

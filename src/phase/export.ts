@@ -14,7 +14,7 @@ import {
   readRun,
   readStack,
 } from '../files/index.ts';
-import { auth, type Image, type Layer, mutate } from '../image/index.ts';
+import { auth, daemon, type Image, type Layer, mutate } from '../image/index.ts';
 import {
   type ApiVersion,
   apiString,
@@ -42,8 +42,8 @@ import { planLayers } from './export-plan.ts';
 import { saveImage, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
 import { REBASABLE_LABEL } from './extend.ts';
-import { imageStore } from './image-store.ts';
-import { type BuildUser, handBack, handOver } from './privileges.ts';
+import { type ImageStore, imageStore } from './image-store.ts';
+import { type BuildUser, becomeBuildUser, type DockerConnect } from './privileges/index.ts';
 
 /** Inputs of the exporter (platform.md "exporter" Inputs); every path absolute. */
 export interface ExportOptions {
@@ -91,6 +91,8 @@ export interface ExportOptions {
   readonly dropPrivileges?: boolean;
   /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
   readonly keychain?: auth.Keychain;
+  /** `-daemon` after the creator dropped privileges: where daemon connections come from (D-202). */
+  readonly dockerConnect?: DockerConnect;
   /** `<extended>`: the extended run image when `run-image.extend = true` (default `<layers>/extended`). */
   readonly extended?: string;
   /** Temp dir for layer blobs (default: the OS temp dir). */
@@ -162,14 +164,8 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
   if (o.images.length === 0)
     throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'at least one image argument is required');
   if (!o.daemon && !o.layout) checkOneRegistry(o.images);
-  const group = await readGroup(o.group);
-  for (const el of group.group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
-  const analyzed: Analyzed = (await readAnalyzed(o.analyzed)) ?? {};
-  const runRef = analyzed.runImage?.reference ?? '';
-  if (runRef === '')
-    throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'run image not found in analyzed metadata');
   const keychain = auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env));
-  const store = imageStore({
+  const storeOpts = {
     keychain,
     daemon: o.daemon,
     layout: o.layout,
@@ -178,19 +174,49 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     dockerHost: o.dockerHost,
     insecureRegistries: o.insecureRegistries ?? [],
     log,
-  });
+  };
+  let store = imageStore({ ...storeOpts, dockerConnect: o.dockerConnect });
+  let user: BuildUser | undefined;
+  if (o.dropPrivileges) {
+    await store.primeCredentials([...o.images, ...(o.cacheImage ? [o.cacheImage] : [])]);
+    // D-200: become the build user before reading anything a buildpack wrote (group.toml and
+    // analyzed.toml live in <layers> too); with -daemon the socket is reached through the root
+    // connector (D-202), not by keeping root's rights.
+    user = await becomeBuildUser(
+      {
+        uid: o.uid ?? 0,
+        gid: o.gid ?? 0,
+        dirs: [o.layers, o.cacheDir, o.launchCache],
+        ...(o.daemon ? { dockerHost: o.dockerHost || daemon.DEFAULT_DOCKER_HOST } : {}),
+      },
+      log,
+    );
+    if (user.dockerConnect) store = imageStore({ ...storeOpts, dockerConnect: user.dockerConnect });
+  }
+  try {
+    return await exportAsUser(o, store, keychain, log);
+  } finally {
+    user?.close();
+  }
+}
+
+/** The export proper, once the phase runs as the build user (see {@link exportImage}). */
+async function exportAsUser(
+  o: ExportOptions,
+  store: ImageStore,
+  keychain: auth.Keychain,
+  log: Logger,
+): Promise<ExportResult> {
+  const group = await readGroup(o.group);
+  for (const el of group.group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
+  const analyzed: Analyzed = (await readAnalyzed(o.analyzed)) ?? {};
+  const runRef = analyzed.runImage?.reference ?? '';
+  if (runRef === '')
+    throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'run image not found in analyzed metadata');
   const uid = o.uid ?? 0;
   const gid = o.gid ?? 0;
   let tmp: string | undefined;
-  let user: BuildUser | undefined;
   try {
-    if (o.dropPrivileges) {
-      await store.primeCredentials([...o.images, ...(o.cacheImage ? [o.cacheImage] : [])]);
-      user = await handOver({ uid, gid, dirs: [o.layers, o.cacheDir, o.launchCache] }, log);
-      // The Docker socket usually admits root only (the reference keeps its connection open across the
-      // drop): with -daemon the exporter keeps its privileges and hands what it wrote over at the end.
-      if (!o.daemon) user.drop();
-    }
     const meta = await readBuildMetadata(join(o.layers, 'config', 'metadata.toml'));
     checkProcessTypes(meta, log);
     const ep = entrypoint(meta, o.processType, log);
@@ -326,7 +352,5 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     throw asExportError(e);
   } finally {
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
-    if (user !== undefined && o.daemon)
-      await handBack(user, [o.report, o.cacheDir, o.launchCache, join(o.layers, 'sbom')], log);
   }
 }

@@ -3,7 +3,7 @@ import type { ContainerConfig } from '../image/index.ts';
 import type { Logger } from '../platform/index.ts';
 import { type BuildOptions, type BuildResult, build } from './build.ts';
 import { type ExtendOptions, extend } from './extend.ts';
-import { handOver } from './privileges.ts';
+import { becomeBuildUser } from './privileges/index.ts';
 
 /** A config's `Env` as a map (split at the first `=`; the reference refuses values holding `=`, D-354). */
 export function configEnv(config: ContainerConfig): Record<string, string> {
@@ -28,9 +28,9 @@ export async function extendAndBuild(
 ): Promise<BuildResult> {
   const res = await extend({ ...o, kind: 'build' }, log);
   const env: Record<string, string> = { ...o.env, ...configEnv(res.config) };
-  const user = await handOver({ uid: o.uid, gid: o.gid, dirs: [o.layers] }, log);
-  user.drop();
-  const pw = passwdFor(await readUserDb(o.root ?? '/'), user.uid);
+  // D-200: become the build user before the builder touches anything a buildpack wrote.
+  await becomeBuildUser({ uid: o.uid, gid: o.gid, dirs: [o.layers] }, log);
+  const pw = passwdFor(await readUserDb(o.root ?? '/'), o.uid ?? 0);
   if (pw) {
     env['HOME'] = pw.home;
     env['USER'] = pw.name;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { isAbsolute, normalize, relative, resolve as resolvePath } from 'node:path';
 import { auth, daemon, type Image, layout, parseReference, remote } from '../image/index.ts';
 import { isLifecycleError, LifecycleError, type Logger, messageOf, nullLogger } from '../platform/index.ts';
@@ -26,6 +27,8 @@ export interface ImageStoreOptions {
   /** Credentials; default `defaultKeychain(env)` (CNB_REGISTRY_AUTH, then docker config.json). */
   readonly keychain?: auth.Keychain;
   readonly log?: Logger;
+  /** Daemon mode: where connections to the daemon come from after the drop (docs/decisions.md D-202). */
+  readonly dockerConnect?: (() => Promise<Socket>) | undefined;
 }
 
 /** What a write produced (report.toml `[image]`: `digest` for registry/layout, `image-id` for the daemon). */
@@ -195,7 +198,10 @@ async function access(ref: string, what: 'read' | 'read/write', opts: remote.Rem
 }
 
 function daemonStore(o: ImageStoreOptions): ImageStore {
-  const dopts: daemon.DaemonOptions = { host: o.dockerHost || daemon.DEFAULT_DOCKER_HOST };
+  const host = o.dockerHost || daemon.DEFAULT_DOCKER_HOST;
+  const dopts: daemon.DaemonOptions = o.dockerConnect
+    ? { host, engine: new daemon.DockerEngine(host, { connect: o.dockerConnect }) }
+    : { host };
   const id = (img: Image): string => {
     const d = img as Partial<daemon.DaemonImage>;
     return (typeof d.id === 'string' ? d.id : img.manifest.config.digest).replace(/^sha256:/, '');

@@ -10,7 +10,7 @@ export * from './extend.ts';
 export * from './extend-build.ts';
 export * from './extend-run.ts';
 export * from './image-store.ts';
-export * from './privileges.ts';
+export * from './privileges/index.ts';
 export * from './rebase.ts';
 export * from './restore.ts';
 export * from './run-image.ts';

@@ -33,7 +33,7 @@ import {
   platformFeatures,
 } from '../platform/index.ts';
 import { imageStore } from './image-store.ts';
-import { ensureOwnerAndDrop, isRoot } from './privileges.ts';
+import { becomeBuildUser, isRoot } from './privileges/index.ts';
 import { resolveBuildImage, saveToKanikoCache } from './restore-build-image.ts';
 
 import { runFileContains, targetFromConfig } from './run-image.ts';
@@ -261,8 +261,9 @@ export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
   const buildImage =
     o.buildImage && platformFeatures.imageExtensions(o.platformApi) ? o.buildImage : undefined;
   for (const ref of [o.cacheImage, buildImage]) if (ref) await keychain.resolve(parseReference(ref).registry);
+  // D-200: hand the dirs over and become the build user before reading anything a buildpack wrote.
   if (o.dropPrivileges)
-    await ensureOwnerAndDrop({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir, o.kanikoDir] }, log);
+    await becomeBuildUser({ uid: o.uid, gid: o.gid, dirs: [o.layers, o.cacheDir, o.kanikoDir] }, log);
 
   const group = await readGroup(o.group);
   for (const el of group.group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);

@@ -1,5 +1,6 @@
 import { Agent, type IncomingMessage, request } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Duplex, Readable } from 'node:stream';
 import { LifecycleError, messageOf, parseBoundedJson } from '../../platform/index.ts';
 
 /**
@@ -43,15 +44,43 @@ function parseHost(host: string): Target {
   );
 }
 
+/** Options of {@link DockerEngine}. */
+export interface EngineOptions {
+  /**
+   * Opens a connection to the daemon instead of connecting to its address (a phase that dropped
+   * privileges gets its sockets from a root helper; docs/decisions.md D-202).
+   */
+  readonly connect?: () => Promise<Socket>;
+}
+
+/** An agent whose new connections come from `connect` (Node's async `createConnection` form). */
+function connectingAgent(connect: () => Promise<Socket>): Agent {
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  (agent as unknown as { createConnection: unknown }).createConnection = (
+    _opts: unknown,
+    done: (err: Error | null, s?: Duplex) => void,
+  ) => {
+    connect().then(
+      (s) => done(null, s),
+      (e: Error) => done(e),
+    );
+    return undefined;
+  };
+  return agent;
+}
+
 /** A connection to one Docker daemon. */
 export class DockerEngine {
   readonly host: string;
   readonly #target: Target;
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  readonly #agent: Agent;
 
-  constructor(host: string = DEFAULT_DOCKER_HOST) {
+  constructor(host: string = DEFAULT_DOCKER_HOST, opts: EngineOptions = {}) {
     this.host = host;
     this.#target = parseHost(host);
+    this.#agent = opts.connect
+      ? connectingAgent(opts.connect)
+      : new Agent({ keepAlive: true, maxSockets: 8 });
   }
 
   /** Sends a request; resolves with the response (any status). `body` is streamed. */

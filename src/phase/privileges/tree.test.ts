@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { canWrite, ensureOwner } from './privileges.ts';
+import { ensureOwner } from './tree.ts';
+import { canWrite } from './user.ts';
 
 const run = promisify(execFile);
 
-describe('canWrite (LIFECYCLE-BEHAVIOUR.md §0.8)', () => {
+describe('canWrite (D-201)', () => {
   const cases: [string, { uid: number; gid: number; mode: number }, boolean][] = [
     ['owner with u+w', { uid: 1000, gid: 0, mode: 0o40755 }, true],
     ['owner without u+w', { uid: 1000, gid: 0, mode: 0o40555 }, false],
@@ -21,7 +22,7 @@ describe('canWrite (LIFECYCLE-BEHAVIOUR.md §0.8)', () => {
   for (const [name, st, want] of cases) it(name, () => assert.equal(canWrite(st, 1000, 1001), want));
 });
 
-describe('ensureOwner / ensureOwnerAndDrop (as root)', {
+describe('ensureOwner / becomeBuildUser (as root)', {
   skip: process.getuid?.() !== 0 ? 'needs root' : false,
 }, () => {
   let dir: string;
@@ -55,10 +56,10 @@ describe('ensureOwner / ensureOwnerAndDrop (as root)', {
     const out = join(dir, 'out');
     await mkdir(out);
     const script = `
-      import { ensureOwnerAndDrop } from ${JSON.stringify(join(import.meta.dirname, 'privileges.ts'))};
-      import { nullLogger } from ${JSON.stringify(join(import.meta.dirname, '../platform/index.ts'))};
+      import { becomeBuildUser } from ${JSON.stringify(join(import.meta.dirname, 'become.ts'))};
+      import { nullLogger } from ${JSON.stringify(join(import.meta.dirname, '../../platform/index.ts'))};
       import { writeFileSync } from 'node:fs';
-      await ensureOwnerAndDrop({ uid: 2222, gid: 3333, dirs: [${JSON.stringify(out)}] }, nullLogger);
+      await becomeBuildUser({ uid: 2222, gid: 3333, dirs: [${JSON.stringify(out)}] }, nullLogger);
       writeFileSync(${JSON.stringify(join(out, 'file'))}, 'x');
       console.log(process.getuid(), process.getgid(), process.getgroups().join(','));
     `;
