@@ -30,6 +30,8 @@ export const BUILD_ENV_INCLUDE: readonly string[] = [
   'http_proxy',
   'NO_PROXY',
   'no_proxy',
+  // The build user's name (docs/decisions.md D-203); the reference's list stops at the proxies.
+  'USER',
   ...BUILD_PATH_VARS,
 ];
 

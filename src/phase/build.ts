@@ -119,7 +119,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
       user: await readUserEnv(opts.platform),
       operator: opts.buildConfig === undefined ? [] : await readOperatorEnv(opts.buildConfig),
     };
-    let env: Record<string, string> = applyEnv(baseBuildEnv(opts.env), user.env);
+    let env: Record<string, string> = baseBuildEnv(applyEnv(opts.env, user.env));
     let processes: ProcessSet = emptyProcessSet;
     const labels: Label[] = [];
     const slices: Slice[] = [];

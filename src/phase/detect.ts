@@ -189,7 +189,7 @@ async function detectContext(
   return {
     app: opts.app,
     platform: opts.platform,
-    baseEnv: applyEnv(baseBuildEnv(opts.env), user.env),
+    baseEnv: baseBuildEnv(applyEnv(opts.env, user.env)),
     platformEnv: await readPlatformEnv({ platform: opts.platform, buildConfig: opts.buildConfig }),
     target,
     hostArch: ociArch(nodeArch()),

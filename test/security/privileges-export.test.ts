@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rm, stat, symlink } from 'node:fs/promises';
+import { chmod, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -61,6 +61,7 @@ describe('privileges: exporter -daemon as root with a build user vs what a build
   /** A fixture whose <layers> belongs to the build user, as a platform leaves it after the build. */
   async function prepare(): Promise<Fixture> {
     fx = await fixture();
+    await chmod(fx.root, 0o755);
     await fx.analyzed(runId, 'sec/run:latest');
     await run('chown', ['-R', '65534:65534', fx.layers]);
     return fx;
