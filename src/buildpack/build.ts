@@ -1,4 +1,4 @@
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { lchown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyBuildLayers, buildpackEnv, type PlatformEnv } from '../env/index.ts';
@@ -90,7 +90,8 @@ export function buildProcessEnv(
 async function handOver(path: string, uid: number | undefined, gid: number | undefined): Promise<void> {
   if (uid === undefined || gid === undefined) return;
   try {
-    await chown(path, uid, gid);
+    // lchown: a `<layers>/<bp>` left as a symlink by an earlier build is never followed (D-201).
+    await lchown(path, uid, gid);
   } catch (e) {
     // Only root can give files away; when not root the buildpack runs as us anyway.
     if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
