@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { basename, dirname, join } from 'node:path';
 import { LifecycleError } from '../../platform/index.ts';
 
 /**
@@ -46,9 +47,21 @@ export function dockerSocketPath(host: string): string | undefined {
   return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
 }
 
+/**
+ * How to start this Node runtime again: `process.execPath`, or — in the self-contained
+ * `/cnb/lifecycle` (D-250), where Node runs under its bundled loader and `execPath` is that loader —
+ * the loader with its library path and `lib/node`.
+ */
+export function nodeCommand(execPath: string = process.execPath): [string, string[]] {
+  if (!basename(execPath).startsWith('ld-linux')) return [execPath, []];
+  const lib = dirname(execPath);
+  return [execPath, ['--inhibit-cache', '--library-path', lib, join(lib, 'node')]];
+}
+
 /** Starts the helper (call while still root). It keeps root's rights; the caller then drops its own. */
 export function startDockerConnector(socketPath: string): DockerConnector {
-  const child: ChildProcess = spawn(process.execPath, ['-e', HELPER, socketPath], {
+  const [cmd, pre] = nodeCommand();
+  const child: ChildProcess = spawn(cmd, [...pre, '-e', HELPER, socketPath], {
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env: {},
   });

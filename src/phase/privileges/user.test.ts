@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { nodeCommand } from './docker-connector.ts';
 import { applyEnv, findPasswdEntry, switchTarget } from './user.ts';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
@@ -37,4 +38,13 @@ describe('applyEnv', () => {
         PATH: '/bin',
       },
     ));
+});
+
+describe('nodeCommand (D-202)', () => {
+  it('node itself', () => assert.deepEqual(nodeCommand('/usr/bin/node'), ['/usr/bin/node', []]));
+  it('the bundled loader of the self-contained lifecycle (D-250)', () =>
+    assert.deepEqual(nodeCommand('/cnb/lifecycle/lib/ld-linux-x86-64.so.2'), [
+      '/cnb/lifecycle/lib/ld-linux-x86-64.so.2',
+      ['--inhibit-cache', '--library-path', '/cnb/lifecycle/lib', '/cnb/lifecycle/lib/node'],
+    ]));
 });
