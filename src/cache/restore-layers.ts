@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractLayer } from '../layer/index.ts';
-import { isLifecycleError, type Logger, messageOf } from '../platform/index.ts';
+import { isLifecycleError, type Logger, messageOf, runLimited } from '../platform/index.ts';
 import { type CacheMetadata, cachedBuildpack } from './metadata.ts';
 import { dataDecision, validLayerName } from './restore-plan.ts';
 import type { Cache } from './types.ts';
@@ -87,21 +87,6 @@ async function layerNames(bpDir: string): Promise<string[]> {
     else if (e.name.endsWith('.toml')) names.add(e.name.slice(0, -'.toml'.length));
   }
   return [...names].filter(validLayerName).sort();
-}
-
-async function runLimited(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < tasks.length && errors.length === 0) {
-      const t = tasks[next++]!;
-      await t().catch((e: unknown) => {
-        errors.push(e);
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  if (errors.length > 0) throw errors[0];
 }
 
 /**

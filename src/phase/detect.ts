@@ -38,6 +38,7 @@ import { type ApiVersion, buildpackFeatures, platformFeatures } from '../platfor
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
 import { ExitCode } from '../platform/exit-codes.ts';
 import { checkExperimental } from '../platform/experimental.ts';
+import { limiter } from '../platform/limit.ts';
 import type { Logger, LogLevel } from '../platform/log.ts';
 import {
   applyEnv,
@@ -107,24 +108,6 @@ function bufferLogger(base: Logger): Logger & { entries: Entry[] } {
     info: push('info'),
     warn: push('warn'),
     error: push('error'),
-  };
-}
-
-/** Runs at most `max` tasks at once (DESIGN.md "Concurrency": bounded). */
-function limiter(max: number): <T>(f: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  return async (f) => {
-    if (active >= max) await new Promise<void>((r) => queue.push(r));
-    else active++;
-    try {
-      return await f();
-    } finally {
-      // Hand the slot straight to the next waiter, so the bound holds.
-      const next = queue.shift();
-      if (next) next();
-      else active--;
-    }
   };
 }
 

@@ -11,7 +11,7 @@ import {
   readStoreToml,
 } from '../files/index.ts';
 import type { HistoryEntry, Layer } from '../image/index.ts';
-import { LifecycleError, type Logger, messageOf } from '../platform/index.ts';
+import { LifecycleError, type Logger, messageOf, runLimited } from '../platform/index.ts';
 import {
   dirLayerSource,
   type LayerMaker,
@@ -78,19 +78,6 @@ interface Slot {
   readonly history: HistoryEntry;
   readonly log?: (reused: boolean) => void;
   readonly sha: (diffID: string) => void;
-}
-
-async function runLimited<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, jobs.length)) }, worker));
-  return out;
 }
 
 async function buildpackSlots(i: PlanInputs, log: Logger, slots: Slot[]): Promise<BuildpackLayersMetadata[]> {

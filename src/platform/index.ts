@@ -6,6 +6,7 @@ export * from './exit-codes.ts';
 export * from './experimental.ts';
 export * from './go-flags.ts';
 export * from './inputs.ts';
+export * from './limit.ts';
 export * from './log.ts';
 export * from './phases.ts';
 export * from './resolve.ts';

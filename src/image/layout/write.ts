@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { LifecycleError, messageOf } from '../../platform/index.ts';
+import { LifecycleError, mapLimit, messageOf } from '../../platform/index.ts';
 import { stableJson } from '../json.ts';
 import { type Descriptor, type Image, type Index, type Layer, MediaType } from '../types.ts';
 import { type BlobSource, writeBlob } from './blobs.ts';
@@ -71,7 +71,7 @@ export async function write(
     await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
     await writeFileAtomic(join(dir, 'oci-layout'), stableJson({ imageLayoutVersion: '1.0.0' }));
     const counts = { present: 0, linked: 0, written: 0, missing: 0 };
-    await forEachLimited(opts.withoutLayers ? [] : image.layers, opts.concurrency ?? 4, async (layer) => {
+    await mapLimit(opts.withoutLayers ? [] : image.layers, opts.concurrency ?? 4, async (layer) => {
       try {
         counts[await writeBlob(dir, layerSource(dir, layer), signal)]++;
       } catch (e) {
@@ -162,25 +162,4 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rm(tmp, { force: true });
     throw e;
   }
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }

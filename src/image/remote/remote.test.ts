@@ -4,7 +4,6 @@ import { registryErrorDetail } from './errors.ts';
 import { selectPlatform } from './image.ts';
 import { isLocalRegistry, schemesFor } from './ping.ts';
 import { backoffDelay } from './retry.ts';
-import { mapLimit } from './write.ts';
 
 describe('remote: scheme selection (go-containerregistry convention)', () => {
   it('allows plain HTTP for loopback and RFC1918 only', () => {
@@ -72,27 +71,5 @@ describe('remote: helpers', () => {
       'linux-arm-v7',
     );
     assert.equal(selectPlatform(idx, { os: 'linux', architecture: 'arm64' }), undefined);
-  });
-  it('mapLimit bounds concurrency and stops after a failure', async () => {
-    let running = 0;
-    let peak = 0;
-    const seen: number[] = [];
-    await mapLimit([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 5));
-      seen.push(n);
-      running--;
-    });
-    assert.equal(peak, 3);
-    assert.equal(seen.length, 7);
-    await assert.rejects(
-      mapLimit([1, 2, 3, 4], 1, async (n) => {
-        if (n === 2) throw new Error('boom');
-        seen.push(n * 10);
-      }),
-      /boom/,
-    );
-    assert.ok(!seen.includes(30));
   });
 });

@@ -1,6 +1,5 @@
-import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
-import { LifecycleError } from '../../platform/index.ts';
+import { LifecycleError, linkedController, mapLimit } from '../../platform/index.ts';
 import { type Reference, toReference } from '../reference.ts';
 import { type Image, type Layer, MediaType } from '../types.ts';
 import { type BlobSource, pushBlob } from './blob.ts';
@@ -20,30 +19,6 @@ export interface WriteResult {
   readonly mediaType: string;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; stops starting new work after the first failure. */
-export async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        failed = true;
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
-}
-
 /** The manifest media type of an image (its own, else by its config's media type). */
 export function manifestMediaType(img: Image): string {
   if (img.manifest.mediaType !== undefined) return img.manifest.mediaType;
@@ -54,27 +29,6 @@ export function manifestMediaType(img: Image): string {
 
 function isForeign(layer: Layer): boolean {
   return layer.mediaType === MediaType.dockerForeignLayerGzip || layer.mediaType.includes('nondistributable');
-}
-
-/** Options with a signal that also fires on the first failure (fail fast, cancel siblings). */
-function linked(opts: ResolvedOptions): {
-  opts: ResolvedOptions;
-  abort: (e: unknown) => void;
-  done: () => void;
-} {
-  const ac = new AbortController();
-  // Every in-flight request of the bounded-parallel push listens on this signal (Node's http client
-  // drops its listener only when the request closes): more than Node's default 10 is expected, not a
-  // leak, and the warning must not reach the platform's output.
-  setMaxListeners(Math.max(10, 4 * opts.concurrency), ac.signal);
-  const onAbort = () => ac.abort(opts.signal?.reason);
-  if (opts.signal?.aborted) onAbort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  return {
-    opts: { ...opts, signal: ac.signal },
-    abort: (e) => ac.abort(e),
-    done: () => opts.signal?.removeEventListener('abort', onAbort),
-  };
 }
 
 /** Pushes every blob of `img` (layers and config, with bounded parallelism) into `ref`'s repository. */
@@ -90,9 +44,11 @@ async function pushBlobs(ref: Reference, img: Image, resolved: ResolvedOptions):
       sameRegistryOrigins.set(l.digest, o.repository);
     }
   }
-  const { opts, abort, done } = linked(resolved);
+  // One signal for the client: the caller's cancellation or the first failed upload aborts every
+  // in-flight request of the push (mapLimit stops starting new ones).
+  const { ac, done } = linkedController(resolved.signal, 4 * resolved.concurrency);
   try {
-    return await pushAll(ref, img, opts, abort, sameRegistryOrigins, configFrom);
+    return await pushAll(ref, img, { ...resolved, signal: ac.signal }, ac, sameRegistryOrigins, configFrom);
   } finally {
     done();
   }
@@ -102,7 +58,7 @@ async function pushAll(
   ref: Reference,
   img: Image,
   opts: ResolvedOptions,
-  abort: (e: unknown) => void,
+  ac: AbortController,
   sameRegistryOrigins: ReadonlyMap<string, string>,
   configFrom: string | undefined,
 ): Promise<RegistryClient> {
@@ -128,14 +84,19 @@ async function pushAll(
     },
     from: configFrom,
   });
-  await mapLimit(sources, opts.concurrency, async ({ source, from }) => {
-    try {
-      await pushBlob(client, source, from);
-    } catch (e) {
-      abort(e);
-      throw e;
-    }
-  });
+  await mapLimit(
+    sources,
+    opts.concurrency,
+    async ({ source, from }) => {
+      try {
+        await pushBlob(client, source, from);
+      } catch (e) {
+        ac.abort(e);
+        throw e;
+      }
+    },
+    { signal: ac.signal },
+  );
   return client;
 }
 
