@@ -21,8 +21,9 @@ function shortId(w: StoreWriteResult): string {
 
 /**
  * Writes `img` to `names` (the first is the output image, the rest extra tags) and returns the report.
- * The daemon gets one load with every tag; registry and layout are written name by name, so that one bad
- * name is listed as `<name> - <cause>` while the others are saved. Any failure fails the export (62) with
+ * The daemon gets one load with every tag; a registry gets each blob once per repository and one
+ * manifest per name (D-381); a layout is written name by name. One bad name is listed as
+ * `<name> - <cause>` while the others are saved. Any failure fails the export (62) with
  * `failed to write image to the following tags: [...]` after the summary is logged.
  */
 export async function saveImage(
@@ -37,23 +38,11 @@ export async function saveImage(
   let result: StoreWriteResult | undefined;
   const shown = (n: string) => (store.kind === 'layout' ? store.locate(n) : n);
   log.info(`Saving ${shown(names[0] ?? '')}...`);
-  if (store.kind === 'daemon') {
-    try {
-      result = await store.write(names, img, { reuseFrom });
-      saved.push(...names);
-    } catch (e) {
-      for (const n of names) failed.push({ name: n, cause: messageOf(e) });
-    }
-  } else {
-    for (const n of names) {
-      try {
-        const w = await store.write([n], img);
-        result ??= w;
-        saved.push(n);
-      } catch (e) {
-        failed.push({ name: n, cause: messageOf(e) });
-      }
-    }
+  for (const o of await store.writeEach(names, img, { reuseFrom })) {
+    if (o.ok) {
+      result ??= o.result;
+      saved.push(o.name);
+    } else failed.push({ name: o.name, cause: o.cause });
   }
   log.info(`*** Images (${result ? shortId(result) : img.digest.slice(7, 19)}):`);
   for (const n of names) {

@@ -43,6 +43,30 @@ export interface StoreWriteResult {
   readonly identifier: string;
 }
 
+/** One reference's outcome of {@link ImageStore.writeEach}. */
+export type StoreWriteOutcome =
+  | { readonly name: string; readonly ok: true; readonly result: StoreWriteResult }
+  | { readonly name: string; readonly ok: false; readonly cause: string };
+
+/** {@link ImageStore.writeEach} for sinks that write all references at once or one after the other. */
+async function eachOf(
+  refs: readonly string[],
+  writeAll: boolean,
+  write: (refs: readonly string[]) => Promise<StoreWriteResult>,
+): Promise<StoreWriteOutcome[]> {
+  const batches = writeAll ? [refs] : refs.map((r) => [r]);
+  const out: StoreWriteOutcome[] = [];
+  for (const batch of batches) {
+    try {
+      const result = await write(batch);
+      for (const name of batch) out.push({ name, ok: true, result });
+    } catch (e) {
+      for (const name of batch) out.push({ name, ok: false, cause: messageOf(e) });
+    }
+  }
+  return out;
+}
+
 export interface ImageStore {
   readonly kind: StoreKind;
   /**
@@ -66,6 +90,16 @@ export interface ImageStore {
     img: Image,
     opts?: { reuseFrom?: readonly string[] },
   ): Promise<StoreWriteResult>;
+  /**
+   * Writes `img` under every reference and says, per reference, whether it was written (in the order of
+   * `refs`), so one bad name does not stop the others. Registry: blobs once per repository, one manifest
+   * per reference (D-381); daemon: one load with every tag; layout: each reference at its path.
+   */
+  writeEach(
+    refs: readonly string[],
+    img: Image,
+    opts?: { reuseFrom?: readonly string[] },
+  ): Promise<readonly StoreWriteOutcome[]>;
   /** Registry mode: fails with `ensure registry read access to <ref>` (exit 32) unless readable. No-op elsewhere. */
   checkRead(ref: string): Promise<void>;
   /** Registry mode: fails with `ensure registry read/write access to <ref>` (exit 32). No-op elsewhere. */
@@ -150,6 +184,21 @@ function registryStore(o: ImageStoreOptions): ImageStore {
       for (const t of rest) await remote.tag(t, img, opts);
       return { digest: w.digest, manifestSize: w.size, identifier: `${w.reference.name}@${w.digest}` };
     },
+    async writeEach(refs, img) {
+      return (await remote.writeTags(refs, img, opts)).map((o) =>
+        o.ok
+          ? {
+              name: o.name,
+              ok: true,
+              result: {
+                digest: o.result.digest,
+                manifestSize: o.result.size,
+                identifier: `${o.result.reference.name}@${o.result.digest}`,
+              },
+            }
+          : { name: o.name, ok: false, cause: o.cause },
+      );
+    },
     async checkRead(ref) {
       await access(ref, 'read', opts);
     },
@@ -228,6 +277,9 @@ function daemonStore(o: ImageStoreOptions): ImageStore {
       const imageId = r.id.replace(/^sha256:/, '');
       return { imageId, identifier: imageId };
     },
+    writeEach(refs, img, w) {
+      return eachOf(refs, true, (batch) => this.write(batch, img, w));
+    },
     checkRead: async () => {},
     checkWrite: async () => {},
     canRead: async () => ({ ok: true }),
@@ -275,6 +327,9 @@ function layoutStore(layoutDir: string): ImageStore {
       }
       if (result === undefined) throw new Error('imageStore.write: no reference given');
       return result;
+    },
+    writeEach(refs, img) {
+      return eachOf(refs, false, (batch) => this.write(batch, img));
     },
     checkRead: async () => {},
     checkWrite: async () => {},

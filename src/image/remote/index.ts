@@ -36,3 +36,4 @@ export { isLocalRegistry, schemesFor } from './ping.ts';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 export { createUploadStats, type UploadStats } from './stats.ts';
 export { manifestMediaType, tag, type WriteResult, write } from './write.ts';
+export { type TagOutcome, writeTags } from './write-tags.ts';

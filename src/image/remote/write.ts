@@ -31,18 +31,27 @@ function isForeign(layer: Layer): boolean {
   return layer.mediaType === MediaType.dockerForeignLayerGzip || layer.mediaType.includes('nondistributable');
 }
 
-/** Pushes every blob of `img` (layers and config, with bounded parallelism) into `ref`'s repository. */
-async function pushBlobs(ref: Reference, img: Image, resolved: ResolvedOptions): Promise<RegistryClient> {
+/**
+ * Pushes every blob of `img` (layers and config, with bounded parallelism) into `ref`'s repository.
+ * Blobs mount from the repository they came from on the same registry, else from `pushedTo` (a
+ * repository of the same registry that already holds every blob of `img`).
+ */
+export async function pushBlobs(
+  ref: Reference,
+  img: Image,
+  resolved: ResolvedOptions,
+  pushedTo?: string,
+): Promise<RegistryClient> {
   const sameRegistryOrigins = new Map<string, string>();
   const origin = imageOrigin(img);
-  const configFrom =
-    origin?.registry === ref.registry && origin.repository !== ref.repository ? origin.repository : undefined;
+  const other = (o: { registry: string; repository: string } | undefined) =>
+    o?.registry === ref.registry && o.repository !== ref.repository ? o.repository : undefined;
+  const fallback = pushedTo !== ref.repository ? pushedTo : undefined;
+  const configFrom = other(origin) ?? fallback;
   if (configFrom !== undefined) sameRegistryOrigins.set(img.manifest.config.digest, configFrom);
   for (const l of img.layers) {
-    const o = layerOrigin(l);
-    if (o !== undefined && o.registry === ref.registry && o.repository !== ref.repository) {
-      sameRegistryOrigins.set(l.digest, o.repository);
-    }
+    const from = other(layerOrigin(l)) ?? fallback;
+    if (from !== undefined) sameRegistryOrigins.set(l.digest, from);
   }
   // One signal for the client: the caller's cancellation or the first failed upload aborts every
   // in-flight request of the push (mapLimit stops starting new ones).
@@ -100,17 +109,8 @@ async function pushAll(
   return client;
 }
 
-/**
- * Pushes an image to `reference`: every layer blob (HEAD first so existing blobs never move; mounted
- * from another repository of the same registry when the layer came from there; bounded parallel
- * uploads), then the config, then the manifest (under the reference's tag, or its digest).
- */
-export async function write(
-  reference: string | Reference,
-  img: Image,
-  options: RemoteOptions = {},
-): Promise<WriteResult> {
-  const ref = toReference(reference);
+/** Refuses a push that cannot be right: a reference pinning another digest, a config too large to read back. */
+export function checkWritable(ref: Reference, img: Image): void {
   if (ref.digest !== undefined && ref.digest !== img.digest) {
     throw new LifecycleError(
       'ERR_IMAGE_REFERENCE',
@@ -127,6 +127,20 @@ export async function write(
         `${MAX_CONFIG_BYTES} bytes (16 MiB) the lifecycle reads back; make its labels smaller`,
     );
   }
+}
+
+/**
+ * Pushes an image to `reference`: every layer blob (HEAD first so existing blobs never move; mounted
+ * from another repository of the same registry when the layer came from there; bounded parallel
+ * uploads), then the config, then the manifest (under the reference's tag, or its digest).
+ */
+export async function write(
+  reference: string | Reference,
+  img: Image,
+  options: RemoteOptions = {},
+): Promise<WriteResult> {
+  const ref = toReference(reference);
+  checkWritable(ref, img);
   const opts = resolveOptions(options);
   const client = await pushBlobs(ref, img, opts);
   const mediaType = manifestMediaType(img);
