@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(docker-registry docker.io skopeo umoci apache2-utils musl-tools gcc make binutils busybox-static tar gzip time debootstrap)
+PKGS=(docker-registry docker.io skopeo umoci pigz apache2-utils musl-tools gcc make binutils busybox-static tar gzip time debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -19,7 +19,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Fail (never skip) when a required tool is still missing.
-for bin in docker-registry dockerd docker skopeo umoci htpasswd musl-gcc strip busybox debootstrap node npm; do
+for bin in docker-registry dockerd docker skopeo umoci pigz htpasswd musl-gcc strip busybox debootstrap node npm; do
   command -v "$bin" >/dev/null 2>&1 || { echo "setup: required program '$bin' is missing after install" >&2; exit 1; }
 done
 
