@@ -109,8 +109,25 @@ function orderLabel(order: readonly OrderGroup[]): string {
   );
 }
 
+/** The order with every version filled in from the modules, as `pack builder create` writes it. */
+export function resolveOrder(order: readonly OrderGroup[], modules: readonly ModuleDir[]): OrderGroup[] {
+  return order.map((g) =>
+    g.map((e) => {
+      if (e.version) return e;
+      const m = modules.find((x) => x.id === e.id);
+      if (!m) throw new Error(`order: ${e.id} is not among the builder's buildpacks and extensions`);
+      return { ...e, version: m.version };
+    }),
+  );
+}
+
 /** Assembles the builder image (no registry or daemon involved; push it with `publish`). */
-export async function builderImage(o: BuilderOptions): Promise<Image> {
+export async function builderImage(opts: BuilderOptions): Promise<Image> {
+  const o: BuilderOptions = {
+    ...opts,
+    order: resolveOrder(opts.order, opts.modules),
+    ...(opts.orderExtensions ? { orderExtensions: resolveOrder(opts.orderExtensions, opts.modules) } : {}),
+  };
   const uid = BUILD_USER.uid;
   const gid = BUILD_USER.gid;
   const dirs = await entriesLayer([

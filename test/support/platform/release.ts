@@ -71,10 +71,12 @@ export async function readLifecycleTarball(path = lifecycleTarball()): Promise<L
       const body = Buffer.concat(chunks);
       if (clean === 'lifecycle.toml') toml = body.toString('utf8');
       const m = /^[^/]+\/([^/]+)$/.exec(clean);
-      if (m && h.type !== 'directory') {
+      // pack keeps the header of every entry one level down (a directory too) and drops deeper ones
+      if (m) {
         const name = `/cnb/lifecycle/${m[1]}`;
         const base = { name, mode: h.mode ?? 0o755, uid: h.uid ?? 0, gid: h.gid ?? 0 };
         if (h.type === 'symlink') entries.push({ ...base, type: 'symlink', linkname: h.linkname ?? '' });
+        else if (h.type === 'directory') entries.push({ ...base, type: 'dir' });
         else if (h.type === 'file')
           entries.push({ ...base, type: 'file', size: body.byteLength, content: body });
       }

@@ -31,6 +31,8 @@ export interface WorldOptions {
   readonly lifecycleImage?: boolean;
   /** Where the release artifacts are; default dist/release. */
   readonly releaseDir?: string;
+  /** Changes the build image before the builder is made on it (e.g. layers an extension test needs). */
+  readonly customizeBuildImage?: (base: Image) => Promise<Image>;
 }
 
 /** A running environment (see {@link startWorld}). */
@@ -86,7 +88,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     const builder = await publish(
       'builder:latest',
       await builderImage({
-        base: await buildBaseImage(),
+        base: await (o.customizeBuildImage ?? (async (i: Image) => i))(await buildBaseImage()),
         lifecycle: release,
         modules,
         order: o.order,
