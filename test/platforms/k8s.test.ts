@@ -34,7 +34,7 @@ describe('Kubernetes platforms', { timeout: 1_800_000 }, () => {
     return p;
   };
   before(async () => {
-    w = await startWorld({ modulesDir: BUILDPACKS, order: ORDER.map((g) => [...g]), lifecycleImage: false });
+    w = await startWorld({ modulesDir: BUILDPACKS, order: ORDER.map((g) => [...g]), kpackBuilder: true });
   });
   after(async () => {
     for (const p of pods) await p.remove();
@@ -44,7 +44,7 @@ describe('Kubernetes platforms', { timeout: 1_800_000 }, () => {
   const pull = (image: string) => w.dockerd.docker(['pull', '-q', image]);
 
   it("kpack: five init containers at kpack's Platform API, completion reads the report and labels", async () => {
-    const platformApi = pickPlatformApi('kpack', KPACK_APIS, w);
+    const platformApi = pickPlatformApi('kpack', KPACK_APIS, w.kpackBuilder ?? w.builder);
     const tags = [`${w.host}/kpack/app:latest`, `${w.host}/kpack/app:build-1`];
     const uid = 1000;
     const gid = 1000;

@@ -31,7 +31,7 @@ describe('pack', { timeout: 1_800_000 }, () => {
   before(async () => {
     w = await startWorld({ modulesDir: BUILDPACKS, order: ORDER.map((g) => [...g]) });
     // pack picks the highest Platform API both it (0.3–0.15) and the lifecycle support
-    platformApi = pickPlatformApi('pack', PACK_APIS, w);
+    platformApi = pickPlatformApi('pack', PACK_APIS, w.builder);
   });
   after(async () => {
     await w?.stop();

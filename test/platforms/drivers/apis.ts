@@ -1,4 +1,4 @@
-import type { World } from '../../support/platform/index.ts';
+import type { Published } from '../../support/platform/index.ts';
 
 /**
  * How each platform picks the Platform API from the builder's lifecycle (the `io.buildpacks.builder.metadata`
@@ -26,8 +26,8 @@ export const PACK_APIS = [
 export const KPACK_APIS = ['0.9', '0.8', '0.7'];
 
 /** The builder's lifecycle Platform APIs (supported and deprecated). */
-export function builderPlatformApis(w: World): string[] {
-  const label = w.builder.image.config.config.Labels?.['io.buildpacks.builder.metadata'] ?? '{}';
+export function builderPlatformApis(builder: Published): string[] {
+  const label = builder.image.config.config.Labels?.['io.buildpacks.builder.metadata'] ?? '{}';
   const md = JSON.parse(label) as {
     lifecycle?: { apis?: { platform?: { supported?: string[]; deprecated?: string[] } } };
   };
@@ -36,8 +36,8 @@ export function builderPlatformApis(w: World): string[] {
 }
 
 /** The first of `preferred` the builder's lifecycle has (pack `FindLatestSupported`, kpack `highestSupportedPlatformAPI`). */
-export function pickPlatformApi(platform: string, preferred: readonly string[], w: World): string {
-  const offered = builderPlatformApis(w);
+export function pickPlatformApi(platform: string, preferred: readonly string[], builder: Published): string {
+  const offered = builderPlatformApis(builder);
   const api = preferred.find((v) => offered.includes(v));
   if (api === undefined)
     throw new Error(

@@ -12,7 +12,8 @@ import {
 import type { Pod } from './pod.ts';
 
 /**
- * kpack's build pod (buildpacks-community/kpack pkg/apis/build/v1alpha2/build_pod.go): after its own
+ * kpack's build pod (buildpacks-community/kpack pkg/apis/build/v1alpha2/build_pod.go) on the builder
+ * kpack assembles (support/platform kpack-builder.ts): after its own
  * `prepare` (build-init: source, platform env, project metadata, `.docker/config.json` in HOME, done here
  * by the test), five init containers of the builder image — analyze, detect, restore, build, export —
  * with kpack's `-flag=value` args, env and mounts, as the builder's uid/gid with all capabilities dropped
@@ -75,13 +76,16 @@ export async function kpackBuild(b: KpackBuild): Promise<ContainerRun[]> {
   const [tag, ...extraTags] = b.tags;
   if (tag === undefined) throw new Error('kpack: at least one tag');
   const runImage = w.runA.ref;
+  // kpack runs the builder it assembled (ClusterBuilder), by digest (BuildPodBuilderConfig.ResolvedImage)
+  if (!w.kpackBuilder) throw new Error('kpack: start the world with kpackBuilder');
+  const builder = w.kpackBuilder.ref;
   const step = (
     phase: string,
     args: readonly string[],
     env: Record<string, string>,
     binds: string[],
   ): ContainerSpec => ({
-    image: w.builder.name,
+    image: builder,
     entrypoint: `/cnb/lifecycle/${phase}`,
     cmd: args,
     user: `${b.uid}:${b.gid}`,

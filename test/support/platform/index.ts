@@ -6,6 +6,7 @@
  */
 export * from './builder.ts';
 export * from './containers.ts';
+export * from './kpack-builder.ts';
 export * from './layers.ts';
 export * from './publish.ts';
 export * from './release.ts';

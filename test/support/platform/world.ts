@@ -5,6 +5,7 @@ import type { Image } from '../../../src/image/types.ts';
 import { type Dockerd, startDockerd } from '../docker.ts';
 import { type RegistryHandle, startRegistry } from '../registry.ts';
 import { builderImage, type ModuleDir, type OrderGroup, readModules } from './builder.ts';
+import { kpackBuilderImage } from './kpack-builder.ts';
 import { removeBlobs } from './layers.ts';
 import { type Published, publish as publishImage } from './publish.ts';
 import { type LifecycleRelease, lifecycleImage, lifecycleTarball, readLifecycleTarball } from './release.ts';
@@ -31,6 +32,8 @@ export interface WorldOptions {
   readonly lifecycleImage?: boolean;
   /** Where the release artifacts are; default dist/release. */
   readonly releaseDir?: string;
+  /** Also make kpack's builder (needs the lifecycle image: its last layer is the lifecycle). */
+  readonly kpackBuilder?: boolean;
   /** Changes the build image before the builder is made on it (e.g. layers an extension test needs). */
   readonly customizeBuildImage?: (base: Image) => Promise<Image>;
 }
@@ -47,6 +50,8 @@ export interface World {
   readonly runB: Published;
   readonly builder: Published;
   readonly lifecycle?: Published;
+  /** The builder as kpack assembles it (with `kpackBuilder`). */
+  readonly kpackBuilder?: Published;
   /** `CNB_REGISTRY_AUTH` for the registry (what pack passes). */
   readonly registryAuth: string;
   /** A scratch directory removed by {@link World.stop}. */
@@ -103,8 +108,23 @@ export async function startWorld(o: WorldOptions): Promise<World> {
             `lifecycle:${release.descriptor.version.replaceAll('+', '-')}`,
             await lifecycleImage(o.releaseDir ? join(o.releaseDir, 'lifecycle-image') : undefined),
           );
+    const kpackBuilder =
+      o.kpackBuilder && lifecycle
+        ? await publish(
+            'kpack-builder:latest',
+            await kpackBuilderImage({
+              base: await (o.customizeBuildImage ?? (async (i: Image) => i))(await buildBaseImage()),
+              lifecycleImage: lifecycle.image,
+              descriptor: release.descriptor,
+              modules,
+              order: o.order,
+              runImage: runA.name,
+            }),
+          )
+        : undefined;
     return {
       dockerd,
+      ...(kpackBuilder ? { kpackBuilder } : {}),
       registry,
       host,
       release,
