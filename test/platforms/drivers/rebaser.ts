@@ -12,7 +12,7 @@ import type { Pod } from './pod.ts';
 export async function rebase(
   w: World,
   pod: Pod,
-  p: { image: string; runImage: string; platformApi: string },
+  p: { image: string; runImage: string; platformApi: string; force?: boolean },
 ): Promise<{ run: ContainerRun; digest: string }> {
   if (!w.lifecycle) throw new Error('the rebaser runs in the lifecycle image (startWorld lifecycleImage)');
   const out = await pod.volume('rebase-report');
@@ -20,7 +20,15 @@ export async function rebase(
     image: w.lifecycle.name,
     entrypoint: '',
     user: 'root',
-    cmd: ['/cnb/lifecycle/rebaser', '-run-image', p.runImage, '-report', '/report/report.toml', p.image],
+    cmd: [
+      '/cnb/lifecycle/rebaser',
+      ...(p.force ? ['-force'] : []),
+      '-run-image',
+      p.runImage,
+      '-report',
+      '/report/report.toml',
+      p.image,
+    ],
     env: { CNB_PLATFORM_API: p.platformApi, CNB_REGISTRY_AUTH: w.registryAuth },
     binds: [`${out}:/report`],
     securityOpt: ['no-new-privileges=true'],
