@@ -1,10 +1,10 @@
 /*
  * /cnb/lifecycle/lifecycle: a static program that starts the bundled Node runtime on the bundled
  * lifecycle (docs/decisions.md D-250). It needs nothing from the image but the Linux kernel: the
- * runtime's own loader and C libraries are under <dir>/lib, found through /proc/self/exe.
+ * runtime's own loader and C libraries are beside it in <dir>, found through /proc/self/exe.
  *
- *   <dir>/lib/ld-linux-x86-64.so.2 --inhibit-cache --library-path <dir>/lib --argv0 <argv0>
- *       <dir>/lib/node <dir>/lib/lifecycle.mjs <name> <args...>
+ *   <dir>/ld-linux-x86-64.so.2 --inhibit-cache --library-path <dir> --argv0 <argv0>
+ *       <dir>/node <dir>/lifecycle.mjs <name> <args...>
  *
  * <name> is basename(argv[0]) (`analyzer`, … through the phase symlinks, or `lifecycle`); the bundle
  * dispatches on it as the reference does. Variables that would change how Node or the loader start
@@ -75,7 +75,9 @@ int main(int argc, char **argv) {
   const char *name = base != NULL ? base + 1 : argv0;
   if (*name == '\0') name = "lifecycle";
 
-  char *lib = join(dir, "lib");
+  // The runtime sits beside this program, flat: pack's `builder create` keeps only the entries one
+  // level under `lifecycle/` of a lifecycle tarball (docs/decisions.md D-259).
+  const char *lib = dir;
   char *loader = join(lib, "ld-linux-x86-64.so.2");
   if (hide_env() != 0) fail("setting", "the environment");
 
@@ -88,7 +90,7 @@ int main(int argc, char **argv) {
   args[i++] = loader;
   args[i++] = "--inhibit-cache";
   args[i++] = "--library-path";
-  args[i++] = lib;
+  args[i++] = (char *)lib;
   args[i++] = "--argv0";
   args[i++] = (char *)argv0;
   args[i++] = join(lib, "node");

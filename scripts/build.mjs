@@ -39,7 +39,7 @@ if (pkg.version !== version)
   );
 
 rmSync(out, { recursive: true, force: true });
-mkdirSync(join(out, 'lib'), { recursive: true });
+mkdirSync(out, { recursive: true });
 
 const common = {
   bundle: true,
@@ -86,10 +86,11 @@ function sourceCommit() {
 await build({
   ...common,
   entryPoints: { lifecycle: join(root, 'src/cli/entry.ts') },
-  outdir: join(out, 'lib'),
+  outdir: out,
   outExtension: { '.js': '.mjs' },
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  // Flat (D-259): the chunks sit beside lifecycle.mjs.
+  chunkNames: 'lifecycle-[name]-[hash]',
 });
 await build({
   ...common,

@@ -69,21 +69,20 @@ function debianPackage(path) {
 }
 
 /**
- * Writes `<out>/lib/` (node, loader, libraries, licences) and `<out>/lifecycle`. Returns what was
+ * Writes into `<out>` (node, loader, libraries, licences) and `<out>/lifecycle`. Returns what was
  * shipped, for the SBOM: the runtime and each library with its Debian package.
  */
 export function buildRuntime(root, out) {
   need('strip', 'binutils');
   need('dpkg-query', 'dpkg');
   const runtime = pinnedRuntime(root);
-  const lib = join(out, 'lib');
-  const licenses = join(lib, 'licenses');
-  mkdirSync(licenses, { recursive: true });
+  // Flat, beside the `lifecycle` program (D-259): pack keeps only entries one level under lifecycle/.
+  const lib = out;
 
   const node = join(lib, 'node');
   sh('strip', ['-o', node, runtime.binary]);
   chmodSync(node, 0o755);
-  copyFileSync(join(runtime.dir, 'LICENSE'), join(licenses, 'node.LICENSE'));
+  copyFileSync(join(runtime.dir, 'LICENSE'), join(lib, 'license.node.LICENSE'));
 
   const libraries = [];
   for (const so of sharedObjects(node)) {
@@ -91,14 +90,14 @@ export function buildRuntime(root, out) {
     chmodSync(join(lib, so.soname), 0o755);
     const pkg = debianPackage(so.path);
     const copyright = `/usr/share/doc/${pkg.name}/copyright`;
-    if (existsSync(copyright)) copyFileSync(copyright, join(licenses, `${pkg.name}.copyright`));
-    libraries.push({ file: `lib/${so.soname}`, source: so.path, package: pkg });
+    if (existsSync(copyright)) copyFileSync(copyright, join(lib, `license.${pkg.name}.copyright`));
+    libraries.push({ file: so.soname, source: so.path, package: pkg });
   }
   libraries.sort((a, b) => a.file.localeCompare(b.file));
 
   buildExec(root, join(out, 'lifecycle'));
   return {
-    runtime: { name: runtime.name, version: runtime.version, integrity: runtime.integrity, file: 'lib/node' },
+    runtime: { name: runtime.name, version: runtime.version, integrity: runtime.integrity, file: 'node' },
     libraries,
   };
 }

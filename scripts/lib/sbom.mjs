@@ -1,5 +1,5 @@
 // A CycloneDX SBOM of the built lifecycle (docs/decisions.md D-254): the npm packages bundled into
-// lib/lifecycle.mjs (the lock file's non-dev packages), the pinned Node runtime and the Debian
+// lifecycle.mjs (the lock file's non-dev packages), the pinned Node runtime and the Debian
 // libraries shipped beside it, each with the SHA-256 of the file shipped. Deterministic: no timestamp,
 // the serial number is derived from the content.
 import { createHash } from 'node:crypto';
@@ -48,7 +48,7 @@ export function lifecycleSbom(root, dir, version, shipped) {
       purl: npmPurl(p.name, p.version),
       ...(p.license ? { licenses: [{ license: { id: p.license } }] } : {}),
       hashes: integrityHashes(p.integrity),
-      properties: [{ name: 'cnb-lifecycle-ts:shipped-in', value: 'lib/lifecycle.mjs' }],
+      properties: [{ name: 'cnb-lifecycle-ts:shipped-in', value: 'lifecycle.mjs' }],
     });
   }
   const rt = shipped.runtime;

@@ -1,5 +1,5 @@
 /**
- * The bundle's entry point (dist/lifecycle/lib/lifecycle.mjs), started by the `lifecycle` executable
+ * The bundle's entry point (dist/lifecycle/lifecycle.mjs), started by the `lifecycle` executable
  * as `node lifecycle.mjs <name> <args…>`, where `<name>` is the name the executable was invoked by:
  * a phase name (through the phase symlinks) or anything else, meaning `lifecycle <phase> …`
  * (platform.md "Usage"; the reference dispatches on its own name the same way).

@@ -144,10 +144,10 @@ describe('npm run package (docs/release.md; D-256)', () => {
       assert.equal(e.uid, 0, e.name);
       assert.equal(e.gid, 0, e.name);
       assert.equal(e.mtime, NORMALIZED_MTIME, e.name);
-      assert.ok(
-        e.name === 'lifecycle.toml' || e.name === 'lifecycle' || e.name.startsWith('lifecycle/'),
-        e.name,
-      );
+      // Flat: `pack builder create` keeps only the entries one level under lifecycle/ (pack's
+      // internal/builder embedLifecycleTar matches `^[^/]+/([^/]+)$`), so nothing may sit deeper (D-259).
+      assert.match(e.name, /^(lifecycle\.toml|lifecycle|lifecycle\/[^/]+)$/, e.name);
+      assert.notEqual(e.type === 'directory' && e.name !== 'lifecycle', true, `no directory ${e.name}`);
     }
     const byName = new Map(entries.map((e) => [e.name, e]));
     // pack (internal/builder/lifecycle.go) requires these one level under lifecycle/
@@ -174,7 +174,7 @@ describe('npm run package (docs/release.md; D-256)', () => {
     for (const n of ['node', 'libc6', 'libstdc++6', 'libgcc-s1', 'smol-toml', 'tar-stream'])
       assert.ok(names.includes(n), n);
     const node = sbom.components.find((c: { name: string }) => c.name === 'node');
-    const shipped = byName.get('lifecycle/lib/node')?.content ?? Buffer.alloc(0);
+    const shipped = byName.get('lifecycle/node')?.content ?? Buffer.alloc(0);
     assert.equal(node.hashes[0].content, createHash('sha256').update(shipped).digest('hex'));
   });
 
@@ -192,7 +192,7 @@ describe('npm run package (docs/release.md; D-256)', () => {
     const entries = await tarEntries(await last.uncompressed());
     const names = entries.map((e) => e.name);
     assert.deepEqual(names.slice(0, 3), ['/cnb', '/cnb/lifecycle.toml', '/cnb/lifecycle']);
-    for (const f of ['/cnb/lifecycle/lifecycle', '/cnb/lifecycle/launcher', '/cnb/lifecycle/lib/node'])
+    for (const f of ['/cnb/lifecycle/lifecycle', '/cnb/lifecycle/launcher', '/cnb/lifecycle/node'])
       assert.ok(names.includes(f), f);
     // the base holds no lifecycle file; the lifecycle layer holds nothing else
     const base = await tarEntries(await (img.layers[0] ?? last).uncompressed());

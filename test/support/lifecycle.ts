@@ -118,7 +118,7 @@ export function lifecycleSnapshot(): Promise<string> {
     await chmod(dir, 0o755);
     for (let i = 0; ; i++) {
       try {
-        for (const f of ['lib/lifecycle.mjs', 'lib/node', 'lifecycle', 'launcher', 'creator', 'exporter'])
+        for (const f of ['lifecycle.mjs', 'node', 'lifecycle', 'launcher', 'creator', 'exporter'])
           if (!existsSync(join(LIFECYCLE_DIR, f))) throw new Error(`${f} is missing`);
         await rm(dir, { recursive: true, force: true });
         await mkdir(dir, { mode: 0o755 });

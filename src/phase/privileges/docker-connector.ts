@@ -50,7 +50,7 @@ export function dockerSocketPath(host: string): string | undefined {
 /**
  * How to start this Node runtime again: `process.execPath`, or — in the self-contained
  * `/cnb/lifecycle` (D-250), where Node runs under its bundled loader and `execPath` is that loader —
- * the loader with its library path and `lib/node`.
+ * the loader with its library path and the `node` beside it.
  */
 export function nodeCommand(execPath: string = process.execPath): [string, string[]] {
   if (!basename(execPath).startsWith('ld-linux')) return [execPath, []];

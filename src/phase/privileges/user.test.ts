@@ -43,8 +43,8 @@ describe('applyEnv', () => {
 describe('nodeCommand (D-202)', () => {
   it('node itself', () => assert.deepEqual(nodeCommand('/usr/bin/node'), ['/usr/bin/node', []]));
   it('the bundled loader of the self-contained lifecycle (D-250)', () =>
-    assert.deepEqual(nodeCommand('/cnb/lifecycle/lib/ld-linux-x86-64.so.2'), [
-      '/cnb/lifecycle/lib/ld-linux-x86-64.so.2',
-      ['--inhibit-cache', '--library-path', '/cnb/lifecycle/lib', '/cnb/lifecycle/lib/node'],
+    assert.deepEqual(nodeCommand('/cnb/lifecycle/ld-linux-x86-64.so.2'), [
+      '/cnb/lifecycle/ld-linux-x86-64.so.2',
+      ['--inhibit-cache', '--library-path', '/cnb/lifecycle', '/cnb/lifecycle/node'],
     ]));
 });
