@@ -20,7 +20,7 @@ import {
   showRun,
 } from '../support/platform/index.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
-import { lifecycleTar, NODE, tarListing } from './helpers.ts';
+import { lifecycleTar, tarListing } from './helpers.ts';
 
 /**
  * The extender in containers of the build and run images on a real Docker engine (platform.md
@@ -127,7 +127,7 @@ async function workspace(
       image: base.name,
       user: '0:0',
       network: 'none',
-      cmd: [NODE, '/cnb/lifecycle/extender', '-kind', kind, '-log-level', 'debug', ...args],
+      cmd: ['/cnb/lifecycle/extender', '-kind', kind, '-log-level', 'debug', ...args],
       env: { CNB_PLATFORM_API: '0.12' },
       binds,
       copyIn: [lifecycle],

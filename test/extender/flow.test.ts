@@ -16,7 +16,7 @@ import {
   showRun,
 } from '../support/platform/index.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
-import { lifecycleTar, NODE } from './helpers.ts';
+import { lifecycleTar } from './helpers.ts';
 
 /**
  * pack's untrusted flow with image extensions, each phase in its own container on the real engine
@@ -111,7 +111,7 @@ describe("pack's untrusted flow with image extensions", () => {
       const r = await runContainer(dockerd, {
         image,
         user,
-        cmd: [NODE, `/cnb/lifecycle/${name}`, ...args],
+        cmd: [`/cnb/lifecycle/${name}`, ...args],
         env,
         binds,
         copyIn: [tar],
