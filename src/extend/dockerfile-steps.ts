@@ -1,5 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text uses ${...} variables
-import { BASE_IMAGE_ARG, type Instruction, parseDockerfile } from '../buildpack/index.ts';
+import {
+  BASE_IMAGE_ARG,
+  type Instruction,
+  parseDockerfile,
+  RECOMMENDED_INSTRUCTIONS,
+} from '../buildpack/index.ts';
 import { LifecycleError } from '../platform/index.ts';
 import { splitWords } from './words.ts';
 
@@ -8,17 +13,7 @@ import { splitWords } from './words.ts';
  * ENV, LABEL, RUN, SHELL, USER, WORKDIR after a single `FROM ${base_image}`). Anything else is refused
  * rather than ignored, so an image never silently differs from what `docker build` would make (D-350).
  */
-export const APPLIED_INSTRUCTIONS: readonly string[] = [
-  'ADD',
-  'ARG',
-  'COPY',
-  'ENV',
-  'LABEL',
-  'RUN',
-  'SHELL',
-  'USER',
-  'WORKDIR',
-];
+export const APPLIED_INSTRUCTIONS: readonly string[] = RECOMMENDED_INSTRUCTIONS;
 
 /** A checked Dockerfile: meta ARGs (before FROM) and the instructions after FROM. */
 export interface DockerfileSteps {
