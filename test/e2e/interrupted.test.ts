@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openDirCache } from '../../src/cache/index.ts';
 import { remote } from '../../src/image/index.ts';
 import { cleanupFixtures } from '../layout/fixtures.ts';
 import type { PhaseRun, StartedPhase as Spawned } from '../support/lifecycle.ts';
@@ -54,13 +55,16 @@ describe('e2e: an exporter killed while it writes the cache', () => {
     join(await lifecycleDir(), 'launcher'),
     APP(),
   ];
-  /** Cache metadata: layer name → the `build` recorded in its metadata (which build made it). */
+  /**
+   * Cache metadata as the next restorer reads it (`committed/`, or `committed-backup/` when a kill fell
+   * between the commit's two renames, D-231): layer name → the `build` recorded in its metadata.
+   */
   const cachedBuilds = async (): Promise<Record<string, unknown>> => {
-    const meta = JSON.parse(await readFile(METADATA(), 'utf8')) as {
-      buildpacks: { key: string; layers: Record<string, { data?: { build?: number } }> }[];
-    };
+    const meta = await (await openDirCache(ws.cache)).metadata();
     const layers = meta.buildpacks.find((b) => b.key === 'e2e/runtime')?.layers ?? {};
-    return Object.fromEntries(Object.entries(layers).map(([k, v]) => [k, v.data?.build ?? null]));
+    return Object.fromEntries(
+      Object.entries(layers).map(([k, v]) => [k, (v.data as { build?: number } | undefined)?.build ?? null]),
+    );
   };
 
   /** Files in the writers' staging directories (`staging-<owner>/`, D-231). */
