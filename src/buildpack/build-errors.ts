@@ -3,7 +3,7 @@ import { ExitCode } from '../platform/exit-codes.ts';
 
 /**
  * Exit code of a build-specific lifecycle error that is not a failing bin/build (platform.md
- * "builder": 50, 52-59). 52, like the reference (LIFECYCLE-BEHAVIOUR.md 0.4), so platforms that
+ * "builder": 50, 52-59). 52, like the reference (docs/reference-behaviour.md §0.4), so platforms that
  * look for it keep working. A failing bin/build is 51 (`ExitCode.buildpackBuild`).
  */
 export const BUILD_ERROR_EXIT = ExitCode.build;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readBuildpackLayers, readLayerTomls, renameIgnoredLayers } from './build-layers.ts';
 
-// buildpack.md "Layer Types" and "Ignored Layers"; decision 6.
+// buildpack.md "Layer Types" and "Ignored Layers"; S-6.
 describe('buildpack layers', () => {
   it('reads <layer>.toml files, skipping launch/build/store.toml, and renames only ignored layers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bp-layers-'));

@@ -36,7 +36,7 @@ export async function readBuildpackLayers(bpLayersDir: string): Promise<Map<stri
 /**
  * Renames `<layer>/` to `<layer>.ignore/` for every layer whose types are all false
  * (buildpack.md "Ignored Layers"). Directories without a `<layer>.toml` are left alone
- * (decision 6). Returns the names renamed.
+ * (S-6). Returns the names renamed.
  */
 export async function renameIgnoredLayers(
   bpLayersDir: string,

@@ -32,7 +32,7 @@ export interface BuildpackBuildInputs {
   readonly descriptor: BuildpackDescriptor;
   /** The buildpack's API (already checked; exit 12 otherwise). */
   readonly api: ApiVersion;
-  /** `<layers>/<escaped id>` directory name (decision 1). */
+  /** `<layers>/<escaped id>` directory name (S-1). */
   readonly escapedId: string;
   readonly plan: BuildpackPlan;
   /** The build env so far: base env plus earlier buildpacks' build layers. */
@@ -101,7 +101,7 @@ async function handOver(path: string, uid: number | undefined, gid: number | und
 /**
  * Runs one buildpack's bin/build and processes its outputs (buildpack.md "Phase #5: Build"):
  * creates `<layers>/<escaped id>`, writes its Buildpack Plan, runs `bin/build <layers> <platform>
- * <plan>` (decision 2) in `<app>`, then reads `<layer>.toml`s, renames ignored layers, applies
+ * <plan>` (S-2) in `<app>`, then reads `<layer>.toml`s, renames ignored layers, applies
  * build layers to the env, reads build.toml and launch.toml and finds SBOM files.
  * A non-zero exit is exit 51; a bad output file is exit 52.
  */

@@ -1,5 +1,5 @@
 // The plan bin/detect writes (buildpack.md "Build Plan (TOML)"; BUILDPACK-API-VERSIONS.md E;
-// LIFECYCLE-BEHAVIOUR.md §2 "/bin/detect execution contract").
+// docs/reference-behaviour.md §2 "/bin/detect execution contract").
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isLifecycleError } from '../platform/errors.ts';

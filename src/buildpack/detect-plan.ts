@@ -38,7 +38,7 @@ function parseSections(
   }));
   const reqs = optTableArray(t, 'requires', file, `${prefix}requires`);
   if (extension && reqs.length > 0) {
-    // image-extension.md: extensions only provide (LIFECYCLE-BEHAVIOUR.md §2).
+    // image-extension.md: extensions only provide (docs/reference-behaviour.md §2).
     throw new LifecycleError(
       'ERR_DETECT_PLAN',
       'detect',

@@ -1,5 +1,5 @@
 // The env of bin/detect by buildpack API (buildpack.md "Detection" inputs; BUILDPACK-API-VERSIONS.md
-// D, F, Q; LIFECYCLE-BEHAVIOUR.md §2 "/bin/detect execution contract"), and one real detect run.
+// D, F, Q; docs/reference-behaviour.md §2 "/bin/detect execution contract"), and one real detect run.
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

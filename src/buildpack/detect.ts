@@ -61,7 +61,7 @@ function facts(mod: BuildpackModule | ExtensionModule) {
 
 /**
  * The environment of one bin/detect (buildpack.md "Detection" and "Environment"; reference order,
- * LIFECYCLE-BEHAVIOUR.md §2): filtered lifecycle env, user env unless `clear-env`, operator env,
+ * docs/reference-behaviour.md §2): filtered lifecycle env, user env unless `clear-env`, operator env,
  * `CNB_BUILDPACK_DIR` (`CNB_EXTENSION_DIR` for an extension, image-extension.md "Detection"), then
  * by buildpack API: `CNB_PLATFORM_DIR`/`CNB_BUILD_PLAN_PATH` (0.8+), `CNB_TARGET_*` (0.10+),
  * `CNB_EXEC_ENV` (0.12+).
@@ -114,7 +114,7 @@ async function prepopulatedDetect(mod: ExtensionModule): Promise<DetectRun> {
 }
 
 /**
- * Runs `<bp>/bin/detect <platform> <plan>` in `<app>` (decision 2: positional args for every API)
+ * Runs `<bp>/bin/detect <platform> <plan>` in `<app>` (S-2: positional args for every API)
  * and reads the plan it wrote when it passed. Never throws for buildpack faults: they become runs
  * with a non-pass code. Works for buildpacks and image extensions.
  */

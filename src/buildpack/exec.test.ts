@@ -1,4 +1,4 @@
-// Running buildpack executables: explicit env, cwd, args, uid/gid; decision 7 (root refusal).
+// Running buildpack executables: explicit env, cwd, args, uid/gid; S-7 (root refusal).
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,7 +77,7 @@ describe('execBuildpack', () => {
   });
 });
 
-describe('assertNotRootOrUser (decision 7)', () => {
+describe('assertNotRootOrUser (S-7)', () => {
   const cases: { uid?: number; gid?: number; current: number; throws: boolean }[] = [
     { current: 0, throws: true },
     { uid: 1000, current: 0, throws: true },

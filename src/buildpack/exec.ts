@@ -6,7 +6,7 @@ import type { Logger } from '../platform/log.ts';
 export interface ExecOptions {
   /** Absolute path of the executable. */
   readonly cmd: string;
-  /** Positional arguments (decision 2: always passed). */
+  /** Positional arguments (S-2: always passed). */
   readonly args: readonly string[];
   /** The complete environment; nothing is inherited from the lifecycle's process. */
   readonly env: Readonly<Record<string, string>>;
@@ -107,7 +107,7 @@ function describeSpawnError(cmd: string, e: NodeJS.ErrnoException): string {
 }
 
 /**
- * Refuses to run buildpacks as root unless the build user is given (decision 7; the reference
+ * Refuses to run buildpacks as root unless the build user is given (S-7; the reference
  * exits 1 with "refusing to run as root"). `currentUid` is the lifecycle process's uid.
  */
 export function assertNotRootOrUser(

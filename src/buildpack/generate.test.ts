@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text uses ${base_image}
 // Run image selection after generation (platform.md "detector": "To select the run image, the
-// lifecycle SHALL inspect each run.Dockerfile ..."; LIFECYCLE-BEHAVIOUR.md §2 "Extensions: generate").
+// lifecycle SHALL inspect each run.Dockerfile ..."; docs/reference-behaviour.md §2 "Extensions: generate").
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Analyzed } from '../files/index.ts';

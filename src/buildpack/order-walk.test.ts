@@ -1,5 +1,5 @@
 // Order resolution: buildpack.md "Order Resolution" (composite expansion, optional entries) and
-// LIFECYCLE-BEHAVIOUR.md §2 "Order and group expansion algorithm". The walk is given in-memory
+// docs/reference-behaviour.md §2 "Order and group expansion algorithm". The walk is given in-memory
 // descriptors and scripted detect outcomes; real buildpacks are exercised in test/detector/.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -48,7 +48,7 @@ interface Done {
  * following each of its groups; an optional composite also gets a trial without it; an element whose
  * ID is already in the group (per kind) is skipped. An extensions order is prepended to every group
  * as one optional element whose extensions are all optional (buildpack.md "Order Resolution";
- * LIFECYCLE-BEHAVIOUR.md §2). Each trial's members run bin/detect concurrently (each kind and
+ * docs/reference-behaviour.md §2). Each trial's members run bin/detect concurrently (each kind and
  * id@version once across trials) and are then resolved (see `resolveGroup`).
  */
 export class OrderWalk {
@@ -110,7 +110,7 @@ export class OrderWalk {
         );
       }
       const extension = el.extension === true;
-      // De-duplication by kind + ID (LIFECYCLE-BEHAVIOUR.md §2 "Order and group expansion").
+      // De-duplication by kind + ID (docs/reference-behaviour.md §2 "Order and group expansion").
       if (done.some((d) => d.member.extension === extension && d.member.id === el.id)) continue;
       if (extension) {
         const mod = await this.#lookupExtension(el);
@@ -136,7 +136,7 @@ export class OrderWalk {
       const member = this.#member(el, mod.descriptor.api, mod.descriptor.buildpack.homepage, false);
       const mismatch = this.#deps.targetMismatch(mod);
       // A required buildpack that cannot run on the run image fails the group as an error; an
-      // optional one still runs (the reference's behaviour, LIFECYCLE-BEHAVIOUR.md §2).
+      // optional one still runs (the reference's behaviour, docs/reference-behaviour.md §2).
       if (mismatch !== undefined && !el.optional) {
         done.push({
           member,

@@ -1,5 +1,5 @@
 // Build plan resolution: buildpack.md "Phase #1: Detection" > "Process" (trials, provides/requires
-// rules, optional buildpacks) and "Build Plan (TOML)"; LIFECYCLE-BEHAVIOUR.md §2 "Build plan resolution".
+// rules, optional buildpacks) and "Build Plan (TOML)"; docs/reference-behaviour.md §2 "Build plan resolution".
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { memoryLogger } from '../platform/log.ts';

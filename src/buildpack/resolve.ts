@@ -41,7 +41,7 @@ interface Option {
 /**
  * The options of a passing member: its main sections then each `[[or]]` alternative, tried left to
  * right. Only the last option keeps the member's `optional` flag, so an unmet earlier option moves
- * on to the next alternative rather than dropping the member (LIFECYCLE-BEHAVIOUR.md §2 "or").
+ * on to the next alternative rather than dropping the member (docs/reference-behaviour.md §2 "or").
  */
 function optionsOf(r: MemberRun): Option[] {
   const all = [r.run.plan, ...r.run.plan.or];

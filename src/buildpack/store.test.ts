@@ -1,4 +1,4 @@
-// Buildpack lookup: platform.md "Buildpacks Directory Layout", decision 1 (`/` → `_`), API check (exit 12).
+// Buildpack lookup: platform.md "Buildpacks Directory Layout", S-1 (`/` → `_`), API check (exit 12).
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { isLifecycleError } from '../platform/errors.ts';
 import { escapeId, ModuleStore, moduleDir } from './store.ts';
 
-describe('escapeId / moduleDir (decision 1)', () => {
+describe('escapeId / moduleDir (S-1)', () => {
   it('replaces every "/" with "_"', () => {
     assert.equal(escapeId('paketo-buildpacks/node/npm'), 'paketo-buildpacks_node_npm');
     assert.equal(moduleDir('/cnb/buildpacks', 'a/b', '1.0.0'), '/cnb/buildpacks/a_b/1.0.0');

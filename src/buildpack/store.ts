@@ -9,12 +9,12 @@ import {
 import { type ApiVersion, checkBuildpackApi } from '../platform/api.ts';
 import { isLifecycleError, LifecycleError } from '../platform/errors.ts';
 
-/** Escapes a buildpack ID for use as a directory name: `/` → `_` (decision 1). */
+/** Escapes a buildpack ID for use as a directory name: `/` → `_` (S-1). */
 export function escapeId(id: string): string {
   return id.replaceAll('/', '_');
 }
 
-/** `<root>/<escaped id>/<version>` (platform.md "Buildpacks Directory Layout"; decision 1). */
+/** `<root>/<escaped id>/<version>` (platform.md "Buildpacks Directory Layout"; S-1). */
 export function moduleDir(root: string, id: string, version: string): string {
   return join(root, escapeId(id), version);
 }

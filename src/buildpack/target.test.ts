@@ -1,5 +1,5 @@
 // Target matching and target env: buildpack.md "Targets", "Deprecations" (`stacks`), "Environment" >
-// "Targets"; BUILDPACK-API-VERSIONS.md B and F; LIFECYCLE-BEHAVIOUR.md §2 "Target filtering".
+// "Targets"; BUILDPACK-API-VERSIONS.md B and F; docs/reference-behaviour.md §2 "Target filtering".
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BuildpackDescriptor, DescriptorTarget, TargetMetadata } from '../files/index.ts';

@@ -54,7 +54,7 @@ function matches(a: string | undefined, b: string | undefined): boolean {
 /**
  * True when a descriptor target is satisfied by the run image target (buildpack.md "Targets"):
  * os, arch and variant match, and, when the descriptor lists distros, one of them matches the
- * image's distro; an image without a distro then fails (LIFECYCLE-BEHAVIOUR.md §2 "Target
+ * image's distro; an image without a distro then fails (docs/reference-behaviour.md §2 "Target
  * filtering"). Complete the image target with `withOsRelease` first.
  */
 export function targetSatisfied(image: TargetMetadata, target: DescriptorTarget): boolean {
@@ -122,7 +122,7 @@ export function ociArch(nodeArch: string): string {
 /**
  * `CNB_TARGET_*` for a buildpack (buildpack.md "Environment" > "Targets"): os and arch always
  * (defaulting to `linux` and the host architecture), the optional ones only when non-empty
- * (LIFECYCLE-BEHAVIOUR.md §2 "/bin/detect execution contract").
+ * (docs/reference-behaviour.md §2 "/bin/detect execution contract").
  */
 export function targetEnv(image: TargetMetadata, hostArch: string): Record<string, string> {
   const distro = image.distro;

@@ -16,7 +16,7 @@ import { checkDiffID, declaredDiffID, tarStreamOf, writeTarFile } from './tar-fi
 import type { Cache, CacheLayerSource, CacheWriter } from './types.ts';
 
 /**
- * The directory ("volume") cache, in the reference lifecycle's format (LIFECYCLE-BEHAVIOUR.md §11):
+ * The directory ("volume") cache, in the reference lifecycle's format (docs/reference-behaviour.md §11):
  * `<dir>/committed/io.buildpacks.lifecycle.cache.metadata` (JSON) and `<dir>/committed/<diffID>.tar`
  * (uncompressed tars named by diffID, colon included). Each writer stages in its own `staging-<owner>/`;
  * commit, under `commit.lock`, swaps `committed` → `committed-backup`, staging → `committed`, then deletes

@@ -15,7 +15,7 @@ import { declaredDiffID, GENERATED_LAYER_MEDIA_TYPE, tarStreamOf, writeTarFile }
 import type { Cache, CacheLayerSource, CacheWriter } from './types.ts';
 
 /**
- * The image cache (`-cache-image`), in the reference lifecycle's format (LIFECYCLE-BEHAVIOUR.md §11):
+ * The image cache (`-cache-image`), in the reference lifecycle's format (docs/reference-behaviour.md §11):
  * an image whose label `io.buildpacks.lifecycle.cache.metadata` holds the cache metadata JSON and whose
  * layers are the cached layers (found by diffID). Each commit pushes a new image built from scratch
  * (Docker media types, like the reference's imgutil), with a single empty layer when there is nothing

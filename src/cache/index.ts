@@ -1,5 +1,5 @@
 /**
- * Layer caches (platform.md "Caching"; LIFECYCLE-BEHAVIOUR.md §11): the directory cache (`-cache-dir`)
+ * Layer caches (platform.md "Caching"; docs/reference-behaviour.md §11): the directory cache (`-cache-dir`)
  * and the image cache (`-cache-image`), both in the reference lifecycle's formats so that a platform
  * switching lifecycles keeps its caches.
  */

@@ -6,7 +6,7 @@ import {
 } from '../files/index.ts';
 
 /**
- * The cache's metadata (LIFECYCLE-BEHAVIOUR.md §11 "Cache formats"): the file
+ * The cache's metadata (docs/reference-behaviour.md §11 "Cache formats"): the file
  * `committed/io.buildpacks.lifecycle.cache.metadata` of a directory cache and the label of the same
  * name on a cache image hold the same JSON, as the reference lifecycle writes it:
  * `{"buildpacks":[{"key","version","layers":{"<name>":{"sha","data","build","launch","cache"}}}],"sbom":{"sha"}}`.

@@ -8,7 +8,7 @@ import { dataDecision, validLayerName } from './restore-plan.ts';
 import type { Cache } from './types.ts';
 
 /**
- * Restoring layer contents and SBOM files from a cache into `<layers>` (LIFECYCLE-BEHAVIOUR.md §3
+ * Restoring layer contents and SBOM files from a cache into `<layers>` (docs/reference-behaviour.md §3
  * "Layer data restoration", "SBOM restoration"; buildpack.md "Layer Types").
  */
 

@@ -49,7 +49,7 @@ describe('restore rules (buildpack.md "Layer Types")', () => {
     });
   }
 
-  it('restores launch=true cache=true metadata only when the cache holds the layer as cache=true (LIFECYCLE-BEHAVIOUR.md §3)', () => {
+  it('restores launch=true cache=true metadata only when the cache holds the layer as cache=true (docs/reference-behaviour.md §3)', () => {
     const l = layer({ build: false, cache: true, launch: true });
     assert.equal(planLayerMetadata({ l }, {}).restore.length, 0);
     assert.equal(planLayerMetadata({ l }, { l: { ...l, cache: false } }).restore.length, 0);
@@ -76,7 +76,7 @@ describe('restore rules (buildpack.md "Layer Types")', () => {
     assert.equal(dataDecision('sha256:app', cached.l), 'wrong sha');
   });
 
-  it('decides layer data by SHA (LIFECYCLE-BEHAVIOUR.md §3 "Layer data restoration")', () => {
+  it('decides layer data by SHA (docs/reference-behaviour.md §3 "Layer data restoration")', () => {
     const c = layer({ build: true, cache: true, launch: false }, 'sha256:c');
     assert.equal(dataDecision('sha256:c', c), 'restore');
     assert.equal(dataDecision('sha256:other', c), 'wrong sha');

@@ -1,7 +1,7 @@
 import type { LayerMetadata } from '../files/index.ts';
 
 /**
- * Which layers the restorer brings back (buildpack.md "Layer Types"; LIFECYCLE-BEHAVIOUR.md §3
+ * Which layers the restorer brings back (buildpack.md "Layer Types"; docs/reference-behaviour.md §3
  * "Layer metadata restoration"), as pure functions of the app image metadata (analyzed.toml
  * `[metadata]`) and the cache metadata, decided exactly as the reference lifecycle does at
  * Platform API 0.12.
@@ -78,7 +78,7 @@ export function planLayerMetadata(
 export type DataDecision = 'restore' | 'wrong sha' | 'not in cache';
 
 /**
- * LIFECYCLE-BEHAVIOUR.md §3 "Layer data restoration": contents come from the cache only when the SHA
+ * docs/reference-behaviour.md §3 "Layer data restoration": contents come from the cache only when the SHA
  * of the metadata restored in this run equals the cache's; otherwise the layer is removed.
  */
 export function dataDecision(

@@ -3,7 +3,7 @@ import type { Layer } from '../image/index.ts';
 import type { CacheMetadata } from './metadata.ts';
 
 /**
- * A layer cache (platform.md "Caching"; LIFECYCLE-BEHAVIOUR.md §11): a directory (`-cache-dir`) or an
+ * A layer cache (platform.md "Caching"; docs/reference-behaviour.md §11): a directory (`-cache-dir`) or an
  * image in a registry (`-cache-image`). Reads see the last committed cache; writes go through a
  * {@link CacheWriter} and become visible only when committed.
  */

@@ -8,7 +8,7 @@ export interface Streams {
 
 /**
  * The CLI's logger: info and debug to stdout, warnings and errors to stderr (platform.md each
- * phase's "Outputs"; decision 8). Errors are prefixed `ERROR: `, warnings `Warning: `, as the
+ * phase's "Outputs"; S-8). Errors are prefixed `ERROR: `, warnings `Warning: `, as the
  * reference lifecycle prints them.
  */
 export function consoleLogger(level: LogLevel, io: Streams): Logger {

@@ -73,7 +73,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
       log,
     );
   },
-  // CNB_SKIP_RESTORE also means skip-layers (LIFECYCLE-BEHAVIOUR.md §0.5).
+  // CNB_SKIP_RESTORE also means skip-layers (docs/reference-behaviour.md §0.5).
   restorer: async ({ inputs: i, env, platformApi, log }) => {
     const skipLayers = i.skipLayers || parseGoBool(env['CNB_SKIP_RESTORE'] ?? '') === true;
     await restore(

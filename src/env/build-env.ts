@@ -59,7 +59,7 @@ async function existingSubdirs(
     try {
       if ((await stat(join(layerDir, sub))).isDirectory()) found.add(sub);
     } catch {
-      // absent: not added (LIFECYCLE-BEHAVIOUR.md section 5 "Layers": only dirs that exist)
+      // absent: not added (docs/reference-behaviour.md §5 "Layers": only dirs that exist)
     }
   }
   return found;

@@ -7,7 +7,7 @@ import { applyEnvFiles, type EnvAction, type EnvFile, type EnvVars, sortEnvFiles
  * Reads an env directory (`<layer>/env`, `<layer>/env.build`, `<build-config>/env`, ...) as
  * files in lexical order. A missing directory has no files. Subdirectories are skipped
  * (`env.launch/<process>/` belongs to the launcher); symlinks to files are followed, symlinks to
- * directories skipped (LIFECYCLE-BEHAVIOUR.md section 10). Contents are kept verbatim.
+ * directories skipped (docs/reference-behaviour.md §10). Contents are kept verbatim.
  */
 export async function readEnvDir(dir: string): Promise<EnvFile[]> {
   let names: string[];

@@ -1,6 +1,6 @@
 // Buildpack env from the platform: platform.md "POSIX Path Variables", "User-Provided Variables",
 // "Operator-Defined Variables"; buildpack.md "Provided by the Platform" (clear-env);
-// LIFECYCLE-BEHAVIOUR.md §10 (include-list, build-config `default`).
+// docs/reference-behaviour.md §10 (include-list, build-config `default`).
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

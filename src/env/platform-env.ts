@@ -17,7 +17,7 @@ import {
 
 /**
  * Variables of the lifecycle's own environment that buildpacks inherit. Like the reference
- * (LIFECYCLE-BEHAVIOUR.md §10 "Build env include-list") this is an allow-list, so `CNB_*` inputs,
+ * (docs/reference-behaviour.md §10 "Build env include-list") this is an allow-list, so `CNB_*` inputs,
  * `CNB_REGISTRY_AUTH` and any other credential never reach a buildpack (DESIGN.md "Reliability").
  */
 export const BUILD_ENV_INCLUDE: readonly string[] = [

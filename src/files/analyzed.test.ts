@@ -1,5 +1,5 @@
-// analyzed.toml (platform.md "analyzed.toml"; spec/README.md "Names": read `distro` and the draft
-// `distribution`; LIFECYCLE-BEHAVIOUR.md 0.10: written keys).
+// analyzed.toml (platform.md "analyzed.toml"; S-11: read `distro` and the draft
+// `distribution`; docs/reference-behaviour.md §0.10: written keys).
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -10,7 +10,7 @@ export interface OsDistro {
  * Target data of an image (platform.md "analyzed.toml" `[run-image.target]`). The variant is
  * written as `arch-variant` (the reference's key) and read from `arch-variant` or `variant` (spec
  * text); the distro is written as `[target.distro]` and read from `distro` or the draft name
- * `distribution` (spec/README.md "Names").
+ * `distribution` (S-11).
  */
 export interface TargetMetadata {
   /** `io.buildpacks.base.id` of the image, when known. */

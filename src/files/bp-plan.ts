@@ -12,7 +12,7 @@ export interface BuildpackPlan {
 /**
  * The entries of plan.toml meant for a buildpack: every require of each entry one of whose
  * providers is this buildpack (matched by ID, version ignored; image-extension providers never
- * match), in plan order (buildpack.md "Build" > "Process"; LIFECYCLE-BEHAVIOUR.md section 5).
+ * match), in plan order (buildpack.md "Build" > "Process"; docs/reference-behaviour.md §5).
  */
 export function buildpackPlanFor(plan: Plan, buildpackId: string): BuildpackPlan {
   const entries: PlanRequire[] = [];

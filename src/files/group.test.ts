@@ -1,4 +1,4 @@
-// group.toml (platform.md "group.toml"; LIFECYCLE-BEHAVIOUR.md 0.10).
+// group.toml (platform.md "group.toml"; docs/reference-behaviour.md §0.10).
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

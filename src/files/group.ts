@@ -33,7 +33,7 @@ function parseElements(t: TomlTable, key: string, file: string, extension: boole
       version: reqString(e, 'version', file, `${p}.version`),
       api: optString(e, 'api', file, `${p}.api`) ?? '',
       ...(homepage === undefined ? {} : { homepage }),
-      // On read, group-extensions are marked extension + optional (LIFECYCLE-BEHAVIOUR.md 0.10).
+      // On read, group-extensions are marked extension + optional (docs/reference-behaviour.md §0.10).
       ...(extension ? { extension: true, optional: true } : optional === undefined ? {} : { optional }),
     };
   });
@@ -54,7 +54,7 @@ export async function readGroup(file: string): Promise<Group> {
 }
 
 function elementToToml(e: GroupElement): TomlTable {
-  // `optional` and `extension` are never written (LIFECYCLE-BEHAVIOUR.md 0.10).
+  // `optional` and `extension` are never written (docs/reference-behaviour.md §0.10).
   return { id: e.id, version: e.version, api: e.api, homepage: e.homepage };
 }
 

@@ -101,7 +101,7 @@ describe('launch.toml processes by Buildpack API', () => {
   });
 });
 
-// Decision 5: only types that cannot be a file name under /cnb/process are invalid.
+// S-5: only types that cannot be a file name under /cnb/process are invalid.
 describe('processTypeProblem', () => {
   const cases: Array<[string, ReturnType<typeof processTypeProblem>]> = [
     ['web', undefined],

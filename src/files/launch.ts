@@ -49,11 +49,11 @@ export interface LaunchToml {
 
 /** Characters allowed in a process type by the spec (buildpack.md "launch.toml"). */
 const SPEC_TYPE = /^[A-Za-z0-9._-]+$/;
-/** Characters that cannot appear in a file name under /cnb/process (decision 5; the reference's set). */
+/** Characters that cannot appear in a file name under /cnb/process (S-5; the reference's set). */
 const FORBIDDEN_TYPE = /[/><:|&\\]/;
 
 /**
- * Classifies a process type (decision 5): `invalid` (cannot be a file name under `/cnb/process`;
+ * Classifies a process type (S-5): `invalid` (cannot be a file name under `/cnb/process`;
  * the exporter rejects it), `nonstandard` (outside `[A-Za-z0-9._-]`; a warning), or undefined (fine).
  */
 export function processTypeProblem(type: string): 'invalid' | 'nonstandard' | undefined {

@@ -22,7 +22,7 @@ export function isIgnoredLayer(t: LayerTypes): boolean {
 
 /**
  * Parses `<layer>.toml`. For every supported Buildpack API (0.7+) the flags live in `[types]`;
- * flags at the top level are an error (the reference's message, LIFECYCLE-BEHAVIOUR.md section 5).
+ * flags at the top level are an error (the reference's message, docs/reference-behaviour.md §5).
  */
 export function parseLayerToml(t: TomlTable, file: string): LayerToml {
   const misplaced = ['launch', 'build', 'cache'].filter((k) => k in t);

@@ -1,4 +1,4 @@
-// plan.toml (platform.md "plan.toml"; LIFECYCLE-BEHAVIOUR.md 0.10: an empty plan is a 0-byte file).
+// plan.toml (platform.md "plan.toml"; docs/reference-behaviour.md §0.10: an empty plan is a 0-byte file).
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -82,7 +82,7 @@ export async function readPlan(file: string): Promise<Plan> {
 
 /**
  * Serializes a plan. Providers carry only id, version (and `extension = true` for extensions);
- * an empty plan is an empty document, as the reference writes a 0-byte file (LIFECYCLE-BEHAVIOUR.md 0.10).
+ * an empty plan is an empty document, as the reference writes a 0-byte file (docs/reference-behaviour.md §0.10).
  */
 export function planToTomlText(p: Plan): string {
   if (p.entries.length === 0) return '';

@@ -30,7 +30,7 @@ export function parseProjectMetadata(t: TomlTable, file: string): ProjectMetadat
 
 /**
  * Reads project-metadata.toml; a missing file is empty metadata, not an error
- * (LIFECYCLE-BEHAVIOUR.md 0.10: the reference logs it at debug level).
+ * (docs/reference-behaviour.md §0.10: the reference logs it at debug level).
  */
 export async function readProjectMetadata(file: string): Promise<ProjectMetadata> {
   const t = await readToml(file, { optional: true });

@@ -23,7 +23,7 @@ async function findSbomDir(root: string): Promise<string | undefined> {
 }
 
 /**
- * Restores the previous image's SBOM layer (LIFECYCLE-BEHAVIOUR.md §1: `metadata.sbom.sha`, a diffID)
+ * Restores the previous image's SBOM layer (docs/reference-behaviour.md §1: `metadata.sbom.sha`, a diffID)
  * into `<layers>/sbom`. The layer holds absolute paths under the layers directory of the build that
  * exported it; they are mapped onto this build's `<layers>/sbom`. With a launch cache (`-daemon
  * -launch-cache`) the layer is read from `<launch-cache>/committed/<diffID>.tar` when present, which

@@ -12,7 +12,7 @@ import { memoryLogger, parseApi } from '../platform/index.ts';
 import { analyze, validateAnalyzeReferences } from './analyze.ts';
 import { restoreSbomLayer } from './analyze-sbom.ts';
 
-describe('validateAnalyzeReferences (platform.md `analyzer` Inputs; LIFECYCLE-BEHAVIOUR.md §0.9)', () => {
+describe('validateAnalyzeReferences (platform.md `analyzer` Inputs; docs/reference-behaviour.md §0.9)', () => {
   const ok: [string, Parameters<typeof validateAnalyzeReferences>[0]][] = [
     ['tags on the same registry', { image: 'reg.io/app', tags: ['reg.io/app:v2', 'reg.io/other:x'] }],
     ['daemon: tags on other registries', { image: 'reg.io/app', tags: ['other.io/app:v2'], daemon: true }],

@@ -60,7 +60,7 @@ export interface AnalyzeOptions {
   readonly keychain?: auth.Keychain;
   /**
    * Hand `layers`/`launch-cache` to `uid:gid` and drop privileges when running as root (default true,
-   * LIFECYCLE-BEHAVIOUR.md §0.8). A creator that manages the build user itself passes false.
+   * docs/reference-behaviour.md §0.8). A creator that manages the build user itself passes false.
    */
   readonly manageUser?: boolean;
   /** `-daemon` after the creator dropped privileges: where daemon connections come from (D-202). */
@@ -75,7 +75,7 @@ function invalid(message: string): LifecycleError {
 const IMAGE_ID_RE = /^(?:sha256:)?[a-f0-9]{12,64}$/;
 
 /**
- * Validates the analyzer's image references (platform.md `analyzer` "Inputs"; LIFECYCLE-BEHAVIOUR.md
+ * Validates the analyzer's image references (platform.md `analyzer` "Inputs"; docs/reference-behaviour.md
  * §0.9): every reference parses (exit 3), except layout paths in layout mode and image IDs for the
  * previous image in daemon mode; the app image and tags share a registry unless `-daemon` (exit 3,
  * `writing to multiple registries is unsupported`).
@@ -122,7 +122,7 @@ function analyzeError(action: string, e: unknown): LifecycleError {
 }
 
 /**
- * LIFECYCLE-BEHAVIOUR.md §1 "Registry access validation" (registry mode): read access to the previous
+ * docs/reference-behaviour.md §1 "Registry access validation" (registry mode): read access to the previous
  * and run images, read/write access to the app image, every tag and the cache image. The cache image is
  * a registry image in every mode, so it is checked with `cacheStore`.
  */
@@ -175,7 +175,7 @@ async function analyzePrevious(
   try {
     metadata = parseLifecycleMetadataLabel(img.config.config?.Labels?.[LIFECYCLE_METADATA_LABEL], ref);
   } catch (e) {
-    // LIFECYCLE-BEHAVIOUR.md §1: a missing or malformed label is empty metadata, not an error
+    // docs/reference-behaviour.md §1: a missing or malformed label is empty metadata, not an error
     log.debug(`Ignoring the ${LIFECYCLE_METADATA_LABEL} label of ${ref}: ${messageOf(e)}`);
   }
   return { reference: store.identifier(ref, img), metadata, image: img };
@@ -204,7 +204,7 @@ async function analyzeRun(
 }
 
 /**
- * The analyzer (platform.md `analyzer`; LIFECYCLE-BEHAVIOUR.md §1): validates references, resolves the
+ * The analyzer (platform.md `analyzer`; docs/reference-behaviour.md §1): validates references, resolves the
  * run image, hands the layers and launch cache to the build user and drops privileges, checks registry
  * access, then records the previous image (identifier and lifecycle metadata, restoring its SBOM layer
  * unless `-skip-layers`) and the run image (identifier, name, target) in analyzed.toml.
@@ -241,7 +241,7 @@ export async function analyze(o: AnalyzeOptions, log: Logger): Promise<Analyzed>
   });
   log.debug(`Run image: ${runImage}`);
 
-  // LIFECYCLE-BEHAVIOUR.md §0.8: credentials are read before privileges are dropped.
+  // docs/reference-behaviour.md §0.8: credentials are read before privileges are dropped.
   await store.primeCredentials([previous, runImage, o.image, ...tags]);
   if (o.cacheImage) await cacheStore?.primeCredentials([o.cacheImage]);
   // D-200: hand the dirs over and become the build user before any image is read or anything written

@@ -52,7 +52,7 @@ export interface BuildOptions {
   readonly platformApi: ApiVersion;
   /** CNB_EXEC_ENV (the CLI edge reads it; default `production`), given to buildpacks of API 0.12+. */
   readonly execEnv?: string | undefined;
-  /** Run buildpacks as this user (decision 7). */
+  /** Run buildpacks as this user (S-7). */
   readonly uid?: number;
   readonly gid?: number;
   /** As root with a build user: become that user before anything runs (D-200; the CLI sets it). */
@@ -68,7 +68,7 @@ export interface BuildResult {
   readonly metadataPath: string;
 }
 
-/** Verifies every group buildpack's API up front (exit 12; LIFECYCLE-BEHAVIOUR.md 0.3). */
+/** Verifies every group buildpack's API up front (exit 12; docs/reference-behaviour.md §0.3). */
 function checkGroupApis(group: readonly GroupElement[]): void {
   for (const el of group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
 }
@@ -109,7 +109,7 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
   if (analyzed === undefined) log.warn(`No analyzed metadata found at path "${opts.analyzed}"`);
 
   try {
-    // The reference removes stale SBOMs before building (LIFECYCLE-BEHAVIOUR.md section 5).
+    // The reference removes stale SBOMs before building (docs/reference-behaviour.md §5).
     await rm(join(opts.layers, 'sbom'), { recursive: true, force: true });
     const store = new ModuleStore({ buildpacks: opts.buildpacks });
     const target = analyzed?.runImage?.target ?? { os: '', arch: '' };

@@ -11,7 +11,7 @@ import { restore } from './restore.ts';
 
 /**
  * Inputs of the creator: the union of the five phases' inputs (platform.md `creator`). `analyzed`,
- * `group` and `plan` have no flags on the creator but their env vars still apply (LIFECYCLE-BEHAVIOUR.md §0.6).
+ * `group` and `plan` have no flags on the creator but their env vars still apply (docs/reference-behaviour.md §0.6).
  */
 export interface CreateOptions {
   /** `<image>`; `tags` are treated as additional images for the exporter. */
@@ -66,7 +66,7 @@ const _opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =
 
 /**
  * Runs analyze → detect → restore → build → export in one process (platform.md `creator`;
- * LIFECYCLE-BEHAVIOUR.md §7), with a `===> PHASE` header before each. Exit codes are the phases' own.
+ * docs/reference-behaviour.md §7), with a `===> PHASE` header before each. Exit codes are the phases' own.
  * Running as root with a build user, it resolves registry credentials first, hands the layers and cache
  * directories to that user and drops privileges, so buildpacks and every file written run as the user.
  */

@@ -71,7 +71,7 @@ export interface DetectOptions {
   readonly experimentalMode?: string | undefined;
   /**
    * The build user (the CLI passes CNB_USER_ID/CNB_GROUP_ID). As root, buildpacks run as this user,
-   * and detection is refused without one (decision 7); otherwise buildpacks run as the current user.
+   * and detection is refused without one (S-7); otherwise buildpacks run as the current user.
    */
   readonly uid?: number;
   readonly gid?: number;
@@ -120,7 +120,7 @@ async function readOsRelease(path: string): Promise<OsDistro | undefined> {
 }
 
 function initError(e: unknown, what: string): never {
-  // Errors that carry a specific exit code (e.g. 12) keep it (LIFECYCLE-BEHAVIOUR.md 0.4).
+  // Errors that carry a specific exit code (e.g. 12) keep it (docs/reference-behaviour.md §0.4).
   if (isLifecycleError(e) && e.exitCode !== ExitCode.failed) throw e;
   throw new LifecycleError(
     isLifecycleError(e) ? e.code : 'ERR_DETECT_INIT',
@@ -137,7 +137,7 @@ async function loadOrder(opts: DetectOptions, store: ModuleStore, log: Logger): 
   const order = await readOrder(opts.order).catch((e) => initError(e, 'reading order'));
   if (hasExtensions(order)) {
     // Image extensions are experimental before Platform API 0.13 (platform.md "Experimental Features";
-    // platform-0.13.md drops the mark; decision 10).
+    // platform-0.13.md drops the mark; S-10).
     if (platformFeatures.extensionsExperimental(opts.platformApi))
       checkExperimental('Dockerfiles', opts.experimentalMode, log);
     if (opts.extensions === undefined) {
@@ -220,7 +220,7 @@ function toElement(m: GroupMember): GroupElement {
  * error), 91/92 (generation) or 1.
  */
 export async function detect(opts: DetectOptions, log: Logger): Promise<DetectResult> {
-  // Decision 7: as root, buildpacks run as the given build user; with none given, refuse (exit 1).
+  // S-7: as root, buildpacks run as the given build user; with none given, refuse (exit 1).
   assertNotRootOrUser(opts.uid, opts.gid, process.getuid?.() ?? -1, 'detect');
   // As root (CLI: dropPrivileges), hand <layers> to the build user and become it before anything runs
   // or is read (D-200):

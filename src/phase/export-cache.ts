@@ -9,7 +9,7 @@ import { containedDir } from './privileges/index.ts';
 
 /**
  * Cache export (platform.md "exporter": "SHALL write the contents of all cached layers … and record the
- * diffID and layer content metadata"; LIFECYCLE-BEHAVIOUR.md §6 "Cache export"). Per-layer problems are
+ * diffID and layer content metadata"; docs/reference-behaviour.md §6 "Cache export"). Per-layer problems are
  * warnings; the caller turns any other failure into `Failed to export cache` (never fatal).
  */
 
@@ -25,7 +25,7 @@ export interface CacheExportInputs {
   readonly tmpDir: string;
 }
 
-/** The SBOM cache layer id (LIFECYCLE-BEHAVIOUR.md §6: `<layers>/sbom/cache`, PA ≥ 0.8). */
+/** The SBOM cache layer id (docs/reference-behaviour.md §6: `<layers>/sbom/cache`, PA ≥ 0.8). */
 export const CACHE_SBOM_ID = 'buildpacksio/lifecycle:cache.sbom';
 
 /** True when the committed copy of `diffID` hashes to it (a corrupt directory cache entry is re-added). */

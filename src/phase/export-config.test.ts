@@ -17,7 +17,7 @@ const meta = (over: Partial<BuildMetadata> = {}): BuildMetadata => ({
   ...over,
 });
 
-// platform.md "exporter"; LIFECYCLE-BEHAVIOUR.md §6 "Config, labels and env".
+// platform.md "exporter"; docs/reference-behaviour.md §6 "Config, labels and env".
 describe('exporter config', () => {
   it('created: SOURCE_DATE_EPOCH, else the constant; invalid values warn', () => {
     const log = memoryLogger();

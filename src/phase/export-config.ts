@@ -13,7 +13,7 @@ import { type ConfigChanges, formatCreated, type ImageConfig, NORMALIZED_CREATED
 import { LifecycleError, type Logger } from '../platform/index.ts';
 
 /**
- * The app image config (platform.md "exporter" Outputs; LIFECYCLE-BEHAVIOUR.md §6 "Config, labels and
+ * The app image config (platform.md "exporter" Outputs; docs/reference-behaviour.md §6 "Config, labels and
  * env"): env, working dir, entrypoint, labels and the creation time. Pure functions.
  */
 
@@ -116,7 +116,7 @@ export interface LauncherInfo {
 }
 
 /**
- * `runImage.image` and `mirrors` (LIFECYCLE-BEHAVIOUR.md §6; platform.md "Run Image Resolution"): the
+ * `runImage.image` and `mirrors` (docs/reference-behaviour.md §6; platform.md "Run Image Resolution"): the
  * run.toml entry naming analyzed `run-image.image` as its image or a mirror, else the first entry.
  */
 export function runImageForLabel(
@@ -158,7 +158,7 @@ export function configChanges(i: ConfigInputs, log: Logger): ConfigChanges {
   return {
     env: imageEnv(i.base, i.layers, i.app, i.platformApi),
     labels,
-    // Decision 3: no io.buildpacks.rebasable label on ordinary images (the run image's labels are kept).
+    // S-3: no io.buildpacks.rebasable label on ordinary images (the run image's labels are kept).
     entrypoint: [...i.entrypoint],
     cmd: null,
     workingDir: i.app,

@@ -4,11 +4,11 @@ import { type Image, parseReference } from '../image/index.ts';
 import { LifecycleError, type Logger, messageOf } from '../platform/index.ts';
 import type { ImageStore } from './image-store.ts';
 
-/** Checks of the exporter's inputs and how it names the images it reads (LIFECYCLE-BEHAVIOUR.md §6). */
+/** Checks of the exporter's inputs and how it names the images it reads (docs/reference-behaviour.md §6). */
 
 const exportError = (msg: string) => new LifecycleError('ERR_EXPORT', 'export', msg);
 
-/** Decision 5: process types that cannot be a file name under `/cnb/process` fail the export (62). */
+/** S-5: process types that cannot be a file name under `/cnb/process` fail the export (62). */
 export function checkProcessTypes(meta: BuildMetadata, log: Logger): void {
   for (const p of meta.processes) {
     const problem = processTypeProblem(p.type);

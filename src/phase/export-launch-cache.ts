@@ -8,7 +8,7 @@ import { type Logger, messageOf } from '../platform/index.ts';
 import type { PlannedLayer } from './export-plan.ts';
 
 /**
- * The launch cache (`-launch-cache`, daemon exports only; LIFECYCLE-BEHAVIOUR.md §6 "Save and report"):
+ * The launch cache (`-launch-cache`, daemon exports only; docs/reference-behaviour.md §6 "Save and report"):
  * a directory cache of the app image's layers, so that a layer reused from the previous image is read
  * from disk instead of from the daemon (`docker save`) when the daemon needs its bytes. Every added layer
  * is stored; a reused layer is kept when the launch cache has it. Failures are warnings.

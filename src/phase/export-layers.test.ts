@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { Layer } from '../image/index.ts';
 import { dirLayerSource, layerMaker, processTypesLayerSource } from './export-layers.ts';
 
-// LIFECYCLE-BEHAVIOUR.md §6 "Buildpack layer reuse rules"; DESIGN.md "Performance design".
+// docs/reference-behaviour.md §6 "Buildpack layer reuse rules"; DESIGN.md "Performance design".
 describe('layer maker', () => {
   it('reuses the previous layer by diffID without writing a blob, and makes changed layers once', async () => {
     const root = await mkdtemp(join(tmpdir(), 'maker-'));

@@ -10,7 +10,7 @@ import {
 import { LifecycleError, messageOf } from '../platform/index.ts';
 
 /**
- * Making the exporter's layers (LIFECYCLE-BEHAVIOUR.md §6 "Layer tar contents", "Buildpack layer reuse
+ * Making the exporter's layers (docs/reference-behaviour.md §6 "Layer tar contents", "Buildpack layer reuse
  * rules"; DESIGN.md "Performance design"). Every layer is a deterministic tar streamed once through
  * sha256 → gzip → sha256 into a temp blob. When the previous image holds a candidate for the layer, the
  * diffID is computed first from a tar-only pass (no compression, nothing written): if it matches, the
@@ -50,7 +50,7 @@ export interface LayerMakerOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Makes layers with reuse; identical ids share one result (LIFECYCLE-BEHAVIOUR.md §6). */
+/** Makes layers with reuse; identical ids share one result (docs/reference-behaviour.md §6). */
 export interface LayerMaker {
   make(spec: LayerSpec): Promise<MadeLayer>;
   /** The layer made (or being made) under `id`, if any: lets the cache share the image's layers. */
@@ -136,7 +136,7 @@ export function dirLayerSource(dir: string, uid: number, gid: number): SourceFac
 
 const rootDir = (name: string): LayerEntry => ({ name, type: 'dir', mode: 0o755, uid: 0, gid: 0 });
 
-/** `/cnb/lifecycle/launcher` (0755, root) with its parents (LIFECYCLE-BEHAVIOUR.md §6 "Launcher layer"). */
+/** `/cnb/lifecycle/launcher` (0755, root) with its parents (docs/reference-behaviour.md §6 "Launcher layer"). */
 export function launcherLayerSource(launcher: string, size: number): SourceFactory {
   return () => [
     rootDir('/cnb'),

@@ -24,7 +24,7 @@ import { planAppLayers } from './export-slices.ts';
 import { containedDir } from './privileges/index.ts';
 
 /**
- * Which layers the app image gets, in order (LIFECYCLE-BEHAVIOUR.md §6 "Image construction"), with the
+ * Which layers the app image gets, in order (docs/reference-behaviour.md §6 "Image construction"), with the
  * reuse rules for buildpack layers ("Buildpack layer reuse rules") and the metadata label's layer data.
  */
 

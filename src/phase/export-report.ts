@@ -5,7 +5,7 @@ import type { ImageStore, StoreWriteResult } from './image-store.ts';
 
 /**
  * Saving the app image under every name and writing report.toml (platform.md "exporter": "SHALL write the
- * same app image to each `<image>` tag", "report.toml"; LIFECYCLE-BEHAVIOUR.md §6 "Save and report").
+ * same app image to each `<image>` tag", "report.toml"; docs/reference-behaviour.md §6 "Save and report").
  */
 
 /** What {@link saveImage} did. */

@@ -10,7 +10,7 @@ import {
 
 /**
  * The lifecycle's own SBOMs (platform.md "exporter": `<layers>/sbom/build/buildpacksio_lifecycle/` and
- * `<layers>/sbom/launch/buildpacksio_lifecycle/launcher/`; LIFECYCLE-BEHAVIOUR.md §6 "Lifecycle /
+ * `<layers>/sbom/launch/buildpacksio_lifecycle/launcher/`; docs/reference-behaviour.md §6 "Lifecycle /
  * launcher SBOMs", Platform API ≥ 0.11). Build SBOMs stay in `<layers>/sbom/build`; launch SBOMs go
  * into the image's SBOM layer.
  */
@@ -18,7 +18,7 @@ import {
 /** SBOM media type extensions (buildpack.md "Bill of Materials"). */
 export const SBOM_EXTENSIONS = ['cdx', 'spdx', 'syft'] as const;
 
-/** The SBOM launch layer's directory and id (LIFECYCLE-BEHAVIOUR.md §6 "Image construction"). */
+/** The SBOM launch layer's directory and id (docs/reference-behaviour.md §6 "Image construction"). */
 export const SBOM_LAYER_ID = 'buildpacksio/lifecycle:launch.sbom';
 
 async function isFile(p: string): Promise<boolean> {

@@ -12,7 +12,7 @@ const matchRel = (pattern: string, rel: string) => {
   return comps.length === p.length && comps.every((c, i) => p[i]!.test(c));
 };
 
-// LIFECYCLE-BEHAVIOUR.md §6 "App slices": Go filepath.Match globs, relative to the app dir.
+// docs/reference-behaviour.md §6 "App slices": Go filepath.Match globs, relative to the app dir.
 describe('app slices', () => {
   it('matches like Go filepath.Match, cleaned, never escaping the app dir', () => {
     const cases: [string, string, boolean][] = [

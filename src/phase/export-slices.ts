@@ -6,7 +6,7 @@ import { entryFromStat, type LayerEntry, parentsFromDisk } from '../layer/index.
 import { LifecycleError } from '../platform/index.ts';
 
 /**
- * App slices (buildpack.md "launch.toml" `[[slices]]`; LIFECYCLE-BEHAVIOUR.md §6 "App slices"): the app
+ * App slices (buildpack.md "launch.toml" `[[slices]]`; docs/reference-behaviour.md §6 "App slices"): the app
  * directory is split into one layer per slice plus a final layer with everything not sliced. Patterns are
  * Go `filepath.Match` globs over paths relative to the app dir; a matched directory takes its subtree.
  */

@@ -118,7 +118,7 @@ export const EXEC_ENV_LABEL = 'io.buildpacks.exec-env';
 const exportError = (msg: string, cause?: unknown) =>
   new LifecycleError('ERR_EXPORT', 'export', msg, cause === undefined ? undefined : { cause });
 
-/** Anything but input errors (3) and API errors (11, 12) fails the export with 62 (LIFECYCLE-BEHAVIOUR.md §6). */
+/** Anything but input errors (3) and API errors (11, 12) fails the export with 62 (docs/reference-behaviour.md §6). */
 function asExportError(e: unknown): unknown {
   if (isLifecycleError(e) && [2, 3, 11, 12, 62].includes(e.exitCode)) return e;
   if (e instanceof Error && e.name === 'AbortError') return e;
@@ -154,7 +154,7 @@ async function openCacheFor(
 }
 
 /**
- * The exporter (platform.md "exporter"; buildpack.md "Phase #6: Export"; LIFECYCLE-BEHAVIOUR.md §6):
+ * The exporter (platform.md "exporter"; buildpack.md "Phase #6: Export"; docs/reference-behaviour.md §6):
  * builds the app image on the run image from analyzed.toml — buildpack launch layers (new, changed, or
  * reused from the previous image), the launch SBOM layer, app slice layers, the launcher, the config and
  * the process types — with its labels, env, working dir and entrypoint; saves it under every name;

@@ -11,7 +11,7 @@ describe('layoutPathFor (platform.md "Map an image reference to a path in the la
     ['busybox', '/layout/index.docker.io/library/busybox/latest'],
     ['127.0.0.1:5000/app/x:v1', '/layout/127.0.0.1:5000/app/x/v1'],
     [`busybox@sha256:${'a'.repeat(64)}`, `/layout/index.docker.io/library/busybox/sha256/${'a'.repeat(64)}`],
-    // LIFECYCLE-BEHAVIOUR.md §0.9: a reference that already is in the layout dir is used as it is
+    // docs/reference-behaviour.md §0.9: a reference that already is in the layout dir is used as it is
     ['/layout/index.docker.io/library/busybox/latest', '/layout/index.docker.io/library/busybox/latest'],
   ];
   for (const [ref, want] of cases)

@@ -35,7 +35,7 @@ export interface ImageStoreOptions {
 export interface StoreWriteResult {
   /** Manifest digest (`sha256:<hex>`), registry and layout. */
   readonly digest?: string;
-  /** Daemon image ID, hex without `sha256:` (LIFECYCLE-BEHAVIOUR.md §0.9). */
+  /** Daemon image ID, hex without `sha256:` (docs/reference-behaviour.md §0.9). */
   readonly imageId?: string;
   /** Manifest size in bytes, registry and layout. */
   readonly manifestSize?: number;
@@ -76,7 +76,7 @@ export interface ImageStore {
    */
   read(ref: string): Promise<Image | undefined>;
   /**
-   * What the lifecycle records for an image read from or written to `ref` (LIFECYCLE-BEHAVIOUR.md §0.9):
+   * What the lifecycle records for an image read from or written to `ref` (docs/reference-behaviour.md §0.9):
    * registry `<registry>/<repo>@sha256:<manifest digest>`; daemon the image ID (hex, no `sha256:`);
    * layout `<path>@sha256:<manifest digest>`.
    */
@@ -112,7 +112,7 @@ export interface ImageStore {
   /** Layout mode: the directory of `ref` (platform.md "Map an image reference to a path"); else `ref`. */
   locate(ref: string): string;
   /**
-   * Resolves registry credentials for `refs` now (LIFECYCLE-BEHAVIOUR.md §0.8: the keychain is built
+   * Resolves registry credentials for `refs` now (docs/reference-behaviour.md §0.8: the keychain is built
    * before privileges are dropped, when docker config.json may still be readable).
    */
   primeCredentials(refs: readonly string[]): Promise<void>;
@@ -222,7 +222,7 @@ function registryStore(o: ImageStoreOptions): ImageStore {
 }
 
 /**
- * The analyzer's access checks (LIFECYCLE-BEHAVIOUR.md §1 "Registry access validation"): the message
+ * The analyzer's access checks (docs/reference-behaviour.md §1 "Registry access validation"): the message
  * contains `ensure registry read access to <ref>` or `ensure registry read/write access to <ref>`,
  * followed by why (status, registry, repository); exit code 32.
  */
@@ -290,7 +290,7 @@ function daemonStore(o: ImageStoreOptions): ImageStore {
 
 /**
  * platform.md "Map an image reference to a path in the layout directory"; a reference that already
- * is a path inside the layout directory is used as it is (LIFECYCLE-BEHAVIOUR.md §0.9).
+ * is a path inside the layout directory is used as it is (docs/reference-behaviour.md §0.9).
  */
 export function layoutPathFor(layoutDir: string, ref: string): string {
   const root = normalize(resolvePath(layoutDir));

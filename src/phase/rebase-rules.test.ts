@@ -49,7 +49,7 @@ function problemCases(cases: [string, ImageConfig, ImageConfig, RegExp | undefin
   }
 }
 
-// platform.md `rebaser`; LIFECYCLE-BEHAVIOUR.md §8: checks that -force overrides.
+// platform.md `rebaser`; docs/reference-behaviour.md §8: checks that -force overrides.
 describe('rebaseProblems (app Platform API ≥ 0.12: rebasable label and target data)', () => {
   const cases: [string, ImageConfig, ImageConfig, RegExp | undefined][] = [
     [

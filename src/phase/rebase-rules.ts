@@ -4,7 +4,7 @@ import { parseReference } from '../image/index.ts';
 import { parseApi, parseBoundedJson, platformFeatures } from '../platform/index.ts';
 
 /**
- * The rebaser's spec rules as pure functions (platform.md `rebaser`; LIFECYCLE-BEHAVIOUR.md §8).
+ * The rebaser's spec rules as pure functions (platform.md `rebaser`; docs/reference-behaviour.md §8).
  * Each check returns problems as text; the phase turns them into errors, or warnings under `-force`.
  */
 
@@ -44,8 +44,8 @@ export function targetOf(c: ImageConfig): RebaseTarget {
 }
 
 /**
- * The app image's Platform API, from its `CNB_PLATFORM_API` env (the exporter records it; decision 4).
- * Validation follows the app's API, not the current one (LIFECYCLE-BEHAVIOUR.md §8).
+ * The app image's Platform API, from its `CNB_PLATFORM_API` env (the exporter records it; S-4).
+ * Validation follows the app's API, not the current one (docs/reference-behaviour.md §8).
  */
 export function appPlatformApi(c: ImageConfig): string | undefined {
   const e = c.config.Env?.find((x) => x.startsWith('CNB_PLATFORM_API='));

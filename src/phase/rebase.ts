@@ -48,7 +48,7 @@ const fail = (message: string, cause?: unknown) =>
   new LifecycleError('ERR_REBASE', 'rebase', message, cause === undefined ? undefined : { cause });
 
 /**
- * Rebases an app image onto a new run image (platform.md `rebaser`; LIFECYCLE-BEHAVIOUR.md §8): only
+ * Rebases an app image onto a new run image (platform.md `rebaser`; docs/reference-behaviour.md §8): only
  * the manifest and config are written, no layer bytes move (the registry mounts the new run image's
  * blobs). Every output tag gets the same image; nothing is written unless every check passes.
  */

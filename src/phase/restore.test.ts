@@ -32,7 +32,7 @@ const opts = (s: Scenario, extra: Partial<RestoreOptions> = {}): RestoreOptions 
 
 const read = (p: string) => readFile(p, 'utf8');
 
-describe('restore (platform.md "restorer"; LIFECYCLE-BEHAVIOUR.md §3)', () => {
+describe('restore (platform.md "restorer"; docs/reference-behaviour.md §3)', () => {
   it('restores store.toml, layer metadata per Layer Types, cached contents and layer SBOMs', async () => {
     const s = await scenario();
     const log = memoryLogger();

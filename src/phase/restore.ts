@@ -75,14 +75,14 @@ export interface RestoreOptions {
   readonly run?: string;
   /**
    * Running as root: hand `<layers>` and `<cache-dir>` to `uid:gid` and drop to that user first
-   * (LIFECYCLE-BEHAVIOUR.md §0.8). The CLI sets it; a library caller that already dropped leaves it unset.
+   * (docs/reference-behaviour.md §0.8). The CLI sets it; a library caller that already dropped leaves it unset.
    */
   readonly dropPrivileges?: boolean;
   /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
   readonly keychain?: auth.Keychain;
 }
 
-/** Reads analyzed.toml; a missing or unusable file is a warning and no data (LIFECYCLE-BEHAVIOUR.md §3). */
+/** Reads analyzed.toml; a missing or unusable file is a warning and no data (docs/reference-behaviour.md §3). */
 async function readAnalyzedOrWarn(path: string, log: Logger): Promise<Analyzed | undefined> {
   try {
     const a = await readAnalyzed(path);
@@ -98,7 +98,7 @@ async function readAnalyzedOrWarn(path: string, log: Logger): Promise<Analyzed |
  * platform.md `restorer`: "MUST resolve run-image.reference to a digest reference … MUST populate
  * run-image.target … if not present". As the reference at Platform API 0.12, this is done when the group
  * has image extensions or the run image is to be extended, and the target is not yet populated (the
- * analyzer already did it otherwise; LIFECYCLE-BEHAVIOUR.md §3).
+ * analyzer already did it otherwise; docs/reference-behaviour.md §3).
  */
 async function completeRunImage(
   analyzed: Analyzed,
@@ -250,7 +250,7 @@ function restoreError(e: unknown): unknown {
 
 /**
  * The restorer (platform.md `restorer`, "Layer Restoration"; buildpack.md "Layer Types";
- * LIFECYCLE-BEHAVIOUR.md §3): checks group buildpack APIs (exit 12), completes the run image in
+ * docs/reference-behaviour.md §3): checks group buildpack APIs (exit 12), completes the run image in
  * analyzed.toml when image extensions need it and rewrites the file, writes store.toml files, restores
  * layer metadata from the app image and cache metadata, layer contents from the cache (`-cache-image`
  * wins over `-cache-dir`) and layer SBOMs. Exit codes: 1 for unreadable inputs or an unusable cache,

@@ -161,7 +161,7 @@ describe('targetFromConfig (platform.md "Target Data")', () => {
       },
     );
   });
-  it('draft label names (spec/README.md "Names")', () => {
+  it('draft label names (S-11)', () => {
     assert.deepEqual(
       targetFromConfig(
         cfg({

@@ -8,7 +8,7 @@ import { LifecycleError } from '../platform/index.ts';
  * "analyzed.toml"), as pure functions: access checks come in as a callback.
  */
 
-/** Labels that carry target data (platform.md "Target Data"; the draft names are read too, spec/README.md "Names"). */
+/** Labels that carry target data (platform.md "Target Data"; the draft names are read too, S-11). */
 export const TARGET_LABELS = {
   id: 'io.buildpacks.base.id',
   distroName: 'io.buildpacks.base.distro.name',
@@ -179,7 +179,7 @@ export function targetFromConfig(
 }
 
 /**
- * {@link targetFromConfig}, requiring an OS (LIFECYCLE-BEHAVIOUR.md §1: exit 32,
+ * {@link targetFromConfig}, requiring an OS (docs/reference-behaviour.md §1: exit 32,
  * `failed to find OS in run image config`).
  */
 export function runImageTarget(

@@ -28,7 +28,7 @@ export const DEPRECATED_BUILDPACK_APIS: readonly string[] = [];
 
 /** Parse `<major>.<minor>`; undefined when malformed. */
 export function parseApi(text: string): ApiVersion | undefined {
-  // The reference's grammar (LIFECYCLE-BEHAVIOUR.md 0.2): optional `v`, `<major>` alone means `<major>.0`.
+  // The reference's grammar (docs/reference-behaviour.md §0.2): optional `v`, `<major>` alone means `<major>.0`.
   const m = /^v?(\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!m) return undefined;
   return { major: Number(m[1]), minor: Number(m[2] ?? '0') };
@@ -61,7 +61,7 @@ export function deprecationMode(value: string | undefined): DeprecationMode {
 
 /**
  * Checks CNB_PLATFORM_API before any other input is parsed (platform.md "Platform API Compatibility").
- * Unset fails too (decision 9). Exit code 11. A deprecated version warns, or fails with
+ * Unset fails too (S-9). Exit code 11. A deprecated version warns, or fails with
  * CNB_DEPRECATION_MODE=error, with the reference's messages (D-301).
  */
 export function checkPlatformApi(

@@ -1,6 +1,6 @@
 /**
  * The lifecycle's exit codes as data (platform.md, each phase's "Outputs" table). Within each range the
- * value is the one the reference lifecycle uses (LIFECYCLE-BEHAVIOUR.md 0.4: 22, 32, 42, 52, 62, 72, 82,
+ * value is the one the reference lifecycle uses (docs/reference-behaviour.md §0.4: 22, 32, 42, 52, 62, 72, 82,
  * 92, 102), so platforms that match on exact codes keep working.
  */
 export const ExitCode = {

@@ -2,7 +2,7 @@ import { LifecycleError } from './errors.ts';
 import type { Logger } from './log.ts';
 
 /**
- * CNB_EXPERIMENTAL_MODE (platform.md "Experimental Features", decision 10): unset or `error` fails,
+ * CNB_EXPERIMENTAL_MODE (platform.md "Experimental Features", S-10): unset or `error` fails,
  * `warn` warns and continues, `silent` (and the reference's `quiet`) continues silently. An unknown
  * value behaves like `warn`, as the reference does, with a warning naming the value.
  */

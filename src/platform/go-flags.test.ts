@@ -61,7 +61,7 @@ describe('parseFlags (Go flag syntax)', () => {
     });
   }
 
-  it('recognises -version anywhere among the flags (LIFECYCLE-BEHAVIOUR.md 0.1)', () => {
+  it('recognises -version anywhere among the flags (docs/reference-behaviour.md §0.1)', () => {
     assert.equal(parseFlags(['-layers', '/l', '-version'], specs).version, true);
     assert.equal(parseFlags(['-daemon', '--version'], specs).version, true);
     assert.equal(parseFlags(['-daemon'], specs).version, false);

@@ -38,7 +38,7 @@ function invalid(message: string): LifecycleError {
 
 /**
  * Parses `args` (without argv[0]) against the phase's flag specs. Throws exit code 2 on bad syntax, as
- * Go's flag package does in the reference (LIFECYCLE-BEHAVIOUR.md 0.4).
+ * Go's flag package does in the reference (docs/reference-behaviour.md §0.4).
  */
 export function parseFlags(args: readonly string[], specs: readonly FlagSpec[]): ParsedFlags {
   const byName = new Map(specs.map((s) => [s.name, s]));

@@ -1,6 +1,6 @@
 /**
  * Logger interface handed to library code (which never prints itself, DESIGN.md "Style" 6).
- * The CLI edge provides one writing info/debug to stdout and warn/error to stderr (decision 8).
+ * The CLI edge provides one writing info/debug to stdout and warn/error to stderr (S-8).
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

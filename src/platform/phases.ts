@@ -29,7 +29,7 @@ export interface PhaseDef {
   readonly flags: readonly PhaseFlag[];
   /**
    * Inputs read from their env var only, with no flag: the detector and builder run buildpacks as
-   * CNB_USER_ID/CNB_GROUP_ID when started as root (decision 7) but, like the reference, take no -uid/-gid.
+   * CNB_USER_ID/CNB_GROUP_ID when started as root (S-7) but, like the reference, take no -uid/-gid.
    */
   readonly envOnly?: readonly string[];
   readonly positional: 'none' | 'one' | 'one-or-more';

@@ -64,7 +64,7 @@ describe('resolveInputs precedence (platform.md "Usage")', () => {
     assert.equal(r.uid, 1000);
     assert.equal(r.gid, 1001);
   });
-  it('detector and builder read CNB_USER_ID/CNB_GROUP_ID but take no -uid flag (decision 7)', () => {
+  it('detector and builder read CNB_USER_ID/CNB_GROUP_ID but take no -uid flag (S-7)', () => {
     const r = resolveInputs('builder', [], { CNB_USER_ID: '1000', CNB_GROUP_ID: '1001' }, none).inputs;
     assert.equal(r.uid, 1000);
     assert.equal(r.gid, 1001);
@@ -95,7 +95,7 @@ describe('resolveInputs precedence (platform.md "Usage")', () => {
   });
 });
 
-// LIFECYCLE-BEHAVIOUR.md 0.4: 2 for flag syntax (Go's flag package), 1 for a bad log level, 3 for
+// docs/reference-behaviour.md §0.4: 2 for flag syntax (Go's flag package), 1 for a bad log level, 3 for
 // invalid arguments and inputs.
 describe('resolveInputs rejects bad input with the reference exit codes', () => {
   const bad: [PhaseName, string[], Record<string, string>, RegExp, number?][] = [

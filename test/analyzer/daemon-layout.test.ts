@@ -17,7 +17,7 @@ import {
   writeRunToml,
 } from './helpers.ts';
 
-/** Black-box: the analyzer with `-daemon` (a private dockerd) and `-layout` (LIFECYCLE-BEHAVIOUR.md §0.9, §1). */
+/** Black-box: the analyzer with `-daemon` (a private dockerd) and `-layout` (docs/reference-behaviour.md §0.9, §1). */
 describe('analyzer (daemon, layout, privileges)', () => {
   let d: Dockerd;
   let ws: Awaited<ReturnType<typeof workspace>>;

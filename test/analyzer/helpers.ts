@@ -7,7 +7,7 @@ import { layerFromDir } from '../../src/layer/index.ts';
 import { busyboxRootfs, layerOf } from '../layout/fixtures.ts';
 import { type PhaseRun, runPhase } from '../support/lifecycle.ts';
 
-/** Shared fixtures of the analyzer's black-box tests (LIFECYCLE-BEHAVIOUR.md §1). */
+/** Shared fixtures of the analyzer's black-box tests (docs/reference-behaviour.md §1). */
 
 export const USER = 'cnb-analyzer';
 export const PASS = 'analyzer-Pa55';
@@ -114,7 +114,7 @@ export const PREVIOUS_METADATA = {
 
 /**
  * An SBOM layer as an exporter on another machine wrote it: absolute paths under `/old-layers/sbom`
- * (LIFECYCLE-BEHAVIOUR.md §1), holding `launch/example_node/sbom.cdx.json`.
+ * (docs/reference-behaviour.md §1), holding `launch/example_node/sbom.cdx.json`.
  */
 export async function sbomLayer(dir: string): Promise<Image['layers'][number]> {
   const src = join(dir, 'sbom-src');

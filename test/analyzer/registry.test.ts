@@ -21,7 +21,7 @@ import {
   writeRunToml,
 } from './helpers.ts';
 
-/** Black-box: dist/lifecycle/analyzer against real registries (LIFECYCLE-BEHAVIOUR.md §1). */
+/** Black-box: dist/lifecycle/analyzer against real registries (docs/reference-behaviour.md §1). */
 describe('analyzer (registry)', () => {
   let a: RegistryHandle; // anonymous
   let b: RegistryHandle; // anonymous, "another registry"

@@ -42,7 +42,7 @@ describe('builder: three buildpacks (API 0.7, 0.9, 0.10)', () => {
   });
   after(() => ws.cleanup());
 
-  it('runs in <app> with positional args <layers>/<escaped id> <platform> <plan> (decision 2)', async () => {
+  it('runs in <app> with positional args <layers>/<escaped id> <platform> <plan> (S-2)', async () => {
     const args = (await ws.read('workspace/out-first/args')).trim().split('\n');
     assert.equal(args[0], join(ws.layers, 'acme_first'));
     assert.equal(args[1], ws.platform);
@@ -131,7 +131,7 @@ describe('builder: three buildpacks (API 0.7, 0.9, 0.10)', () => {
     assert.doesNotMatch(third, /dep-ext/, 'extension-provided entries are not given to buildpacks');
   });
 
-  it('renames ignored layers to .ignore and leaves directories without <layer>.toml (decision 6)', async () => {
+  it('renames ignored layers to .ignore and leaves directories without <layer>.toml (S-6)', async () => {
     assert.ok((await stat(join(ws.layers, 'acme_first', 'scratch.ignore'))).isDirectory());
     await assert.rejects(stat(join(ws.layers, 'acme_first', 'scratch')));
     assert.ok((await stat(join(ws.layers, 'acme_first', 'notoml'))).isDirectory());

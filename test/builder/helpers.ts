@@ -6,7 +6,7 @@ import { parseApi } from '../../src/platform/index.ts';
 /** testdata/builder/buildpacks: real shell-script buildpacks. */
 export const BUILDPACKS = join(import.meta.dirname, '..', '..', 'testdata', 'builder', 'buildpacks');
 
-/** When the tests run as root, buildpacks run as this user (decision 7); otherwise as us. */
+/** When the tests run as root, buildpacks run as this user (S-7); otherwise as us. */
 export const USER: { uid?: number; gid?: number } = process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : {};
 
 /** A fresh workspace: app, layers, platform and build-config dirs under one temp root. */

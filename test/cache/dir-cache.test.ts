@@ -41,7 +41,7 @@ const meta = (layers: Record<string, string>): CacheMetadata => ({
   sbom: { sha: Object.values(layers)[0] ?? '' },
 });
 
-describe('directory cache (LIFECYCLE-BEHAVIOUR.md §11)', () => {
+describe('directory cache (docs/reference-behaviour.md §11)', () => {
   it('round-trips layers and metadata in the reference layout', async () => {
     const dir = await tempDir();
     const tar = await tarOf({ 'layers/': '', 'layers/a.txt': 'hello' });

@@ -19,7 +19,7 @@ const meta = (layers: Record<string, string>): CacheMetadata => ({
   ],
 });
 
-describe('image cache on a real registry (LIFECYCLE-BEHAVIOUR.md §11)', () => {
+describe('image cache on a real registry (docs/reference-behaviour.md §11)', () => {
   let reg: RegistryHandle;
   before(async () => {
     reg = await startRegistry();

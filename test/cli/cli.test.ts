@@ -8,7 +8,7 @@ import { LIFECYCLE_DIR, runPhase } from '../support/lifecycle.ts';
 const API = { CNB_PLATFORM_API: '0.12' };
 
 describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "Usage")', () => {
-  it('exits 11 when CNB_PLATFORM_API is unset, saying how to fix it (decision 9)', async () => {
+  it('exits 11 when CNB_PLATFORM_API is unset, saying how to fix it (S-9)', async () => {
     const r = await runPhase('detector', []);
     assert.equal(r.code, 11);
     assert.match(
@@ -36,7 +36,7 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.equal(r.code, 11);
   });
 
-  it('exits 2 with the Go flag message for an unknown flag (LIFECYCLE-BEHAVIOUR.md 0.4)', async () => {
+  it('exits 2 with the Go flag message for an unknown flag (docs/reference-behaviour.md §0.4)', async () => {
     const r = await runPhase('builder', ['-daemon'], API);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^ERROR: flag provided but not defined: -daemon/m);
@@ -55,7 +55,7 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.match(r.stdout, /-report <report>\n.*env CNB_REPORT_PATH; default <layers>\/report.toml/);
   });
 
-  it('prints the version for -version (LIFECYCLE-BEHAVIOUR.md 0.1)', async () => {
+  it('prints the version for -version (docs/reference-behaviour.md §0.1)', async () => {
     const pkg = JSON.parse(readFileSync(join(LIFECYCLE_DIR, '..', '..', 'package.json'), 'utf8'));
     const bare = await runPhase('lifecycle', ['-version']);
     assert.equal(bare.code, 0, 'lifecycle -version needs no Platform API');
@@ -82,7 +82,7 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.match(u.stderr, /failed to recognize phase: packer.*analyzer, detector/);
   });
 
-  it('fails an experimental input unless CNB_EXPERIMENTAL_MODE allows it (decision 10)', async () => {
+  it('fails an experimental input unless CNB_EXPERIMENTAL_MODE allows it (S-10)', async () => {
     const args = ['-layout', '-layout-dir', '/tmp/nowhere', 'app:latest'];
     const unset = await runPhase('analyzer', args, API);
     assert.equal(unset.code, 1);

@@ -13,7 +13,7 @@ describe('detector: selecting a group', () => {
   });
   after(() => ws.cleanup());
 
-  it('writes group.toml and plan.toml for a passing API 0.7 buildpack (decision 2: positional args)', async () => {
+  it('writes group.toml and plan.toml for a passing API 0.7 buildpack (S-2: positional args)', async () => {
     await ws.write('layers/order.toml', orderToml([['simple_buildpack@0.0.1']]));
     // The bionic stack translates to linux/amd64/ubuntu 18.04 (buildpack.md "Deprecations").
     await ws.write(
@@ -57,7 +57,7 @@ describe('detector: selecting a group', () => {
     assert.ok(lines.includes('debug: skip: fail_detect@0.0.1'));
     // A passing detect's output is debug-level.
     assert.ok(lines.includes('debug: always_pass ran'));
-    // An empty plan is a 0-byte plan.toml (LIFECYCLE-BEHAVIOUR.md 0.10).
+    // An empty plan is a 0-byte plan.toml (docs/reference-behaviour.md §0.10).
     assert.equal(await ws.read('layers/plan.toml'), '');
   });
 
@@ -102,7 +102,7 @@ describe('detector: selecting a group', () => {
     assert.ok(lines.includes('debug: skip: requirer@0.0.1 requires dep'));
   });
 
-  it('looks buildpacks up with "/" escaped as "_" (decision 1)', async () => {
+  it('looks buildpacks up with "/" escaped as "_" (S-1)', async () => {
     await ws.write('layers/order.toml', orderToml([['ns/slashed@1.0.0']]));
     const { result } = await ws.run();
     assert.deepEqual(result?.group.group, [
@@ -115,7 +115,7 @@ describe('detector: selecting a group', () => {
     await ws.run();
     const st = await stat(join(ws.layers, 'group.toml'));
     assert.equal(st.mode & 0o777, 0o644);
-    // Decision 7: as root, outputs belong to the build user.
+    // S-7: as root, outputs belong to the build user.
     for (const f of ['group.toml', 'plan.toml']) {
       const s = await stat(join(ws.layers, f));
       assert.deepEqual([s.uid, s.gid], [USER.uid, USER.gid], f);

@@ -1,5 +1,5 @@
 // The environment and arguments bin/detect receives (buildpack.md "Detection", "Environment";
-// platform.md "User-Provided Variables", "Operator-Defined Variables"; decisions 2 and 7).
+// platform.md "User-Provided Variables", "Operator-Defined Variables"; S-2, S-7).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 // Malformed inputs and lookup failures give clear messages and the reference's exit codes
-// (platform.md "detector" exit codes; LIFECYCLE-BEHAVIOUR.md §2 "Command level").
+// (platform.md "detector" exit codes; docs/reference-behaviour.md §2 "Command level").
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -102,7 +102,7 @@ describe('detector: errors', () => {
     assert.ok(lines.includes('debug: fail: requirer@0.0.1 requires dep'));
   });
 
-  it('as root, refuses to run buildpacks without a build user (decision 7)', async () => {
+  it('as root, refuses to run buildpacks without a build user (S-7)', async () => {
     await ws.write('layers/order.toml', orderToml([['always_pass@0.0.1']]));
     const { uid: _u, gid: _g, ...noUser } = ws.options();
     const run = detect(noUser, memoryLogger());

@@ -1,5 +1,5 @@
 // Image extensions in the detector (experimental at Platform API 0.12): detection, generation, run
-// image selection (platform.md "detector"; image-extension.md; LIFECYCLE-BEHAVIOUR.md §2).
+// image selection (platform.md "detector"; image-extension.md; docs/reference-behaviour.md §2).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ describe('detector: image extensions', () => {
   });
   afterEach(() => ws.cleanup());
 
-  it('are refused unless CNB_EXPERIMENTAL_MODE allows them (decision 10)', async () => {
+  it('are refused unless CNB_EXPERIMENTAL_MODE allows them (S-10)', async () => {
     await ws.write(
       'layers/order.toml',
       withExtensions([['buildpack_for_ext@0.0.1']], [['simple_extension@0.0.1']]),

@@ -9,7 +9,7 @@ import { memoryLogger } from '../../src/platform/log.ts';
 /** testdata/detector/buildpacks: real shell-script buildpacks, `<escaped id>/<version>/`. */
 export const BUILDPACKS = join(import.meta.dirname, '..', '..', 'testdata', 'detector', 'buildpacks');
 
-/** When the tests run as root, buildpacks run as an unprivileged user (decision 7); else as us. */
+/** When the tests run as root, buildpacks run as an unprivileged user (S-7); else as us. */
 export const USER: { uid: number; gid: number } =
   process.getuid?.() === 0
     ? { uid: 1000, gid: 1000 }

@@ -1,5 +1,5 @@
 // Target matching during detection (buildpack.md "Detection" last paragraph, "Targets";
-// platform.md "analyzed.toml"; LIFECYCLE-BEHAVIOUR.md §2 "Target filtering").
+// platform.md "analyzed.toml"; docs/reference-behaviour.md §2 "Target filtering").
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type DetectWorkspace, detectWorkspace, envFromLogs, orderToml } from './helpers.ts';

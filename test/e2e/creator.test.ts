@@ -31,7 +31,7 @@ const USER = 'e2e-user';
 const PASS = 'e2e-Pa55word';
 const BASIC = Buffer.from(`${USER}:${PASS}`).toString('base64');
 
-// platform.md "creator"; LIFECYCLE-BEHAVIOUR.md §7 (creator), §0.8 (keychain), §0.9 (targets), §1 (run
+// platform.md "creator"; docs/reference-behaviour.md §7 (creator), §0.8 (keychain), §0.9 (targets), §1 (run
 // image from run.toml), §6 (export), §11 (caches).
 describe('e2e: creator to a registry, the docker daemon and an OCI layout', () => {
   let reg: RegistryHandle;

@@ -28,7 +28,7 @@ import {
 } from './helpers.ts';
 
 // platform.md "Build" (analyze → detect → restore → build → export, each phase run by the platform) and
-// "Launch"; LIFECYCLE-BEHAVIOUR.md §1 analyzer, §3 restorer, §5 builder, §6 exporter, §9 launcher, §11.
+// "Launch"; docs/reference-behaviour.md §1 analyzer, §3 restorer, §5 builder, §6 exporter, §9 launcher, §11.
 describe('e2e: the five phases to a registry, then docker run; a rebuild with the same cache', () => {
   let reg: RegistryHandle;
   let d: Dockerd;

@@ -18,7 +18,7 @@ import type { RegistryHandle } from '../support/registry.ts';
 /**
  * End-to-end helpers: the built lifecycle (a private copy of dist/lifecycle) run exactly as a platform
  * runs it, on a platform-like tree (`<root>/{workspace,layers,platform,cache,home}`), with the shell
- * buildpacks of testdata/e2e (decision 1 layout), against a real registry and Docker engine.
+ * buildpacks of testdata/e2e (S-1 layout), against a real registry and Docker engine.
  */
 
 export const TESTDATA = join(import.meta.dirname, '..', '..', 'testdata', 'e2e');
@@ -26,7 +26,7 @@ export const BUILDPACKS = join(TESTDATA, 'buildpacks');
 export const ORDER = join(TESTDATA, 'order.toml');
 const APP_SRC = join(TESTDATA, 'app');
 
-/** As root, the phases hand the dirs to this user and run buildpacks as it (platform.md, §0.8). */
+/** As root, the phases hand the dirs to this user and run buildpacks as it (platform.md; docs/reference-behaviour.md §0.8). */
 export const AS_ROOT = process.getuid?.() === 0;
 export const USER_ENV: Record<string, string> = AS_ROOT ? { CNB_USER_ID: '2222', CNB_GROUP_ID: '3333' } : {};
 

@@ -23,7 +23,7 @@ import {
   workspace,
 } from './helpers.ts';
 
-// DESIGN.md "Reliability": the cache survives an interrupted export. LIFECYCLE-BEHAVIOUR.md §6 "Cache
+// DESIGN.md "Reliability": the cache survives an interrupted export. docs/reference-behaviour.md §6 "Cache
 // export", §11 "Cache formats" (writes go to staging, commit swaps committed/staging), §3 restorer.
 describe('e2e: an exporter killed while it writes the cache', () => {
   let reg: RegistryHandle;

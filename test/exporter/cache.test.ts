@@ -8,7 +8,7 @@ import { cleanupFixtures } from '../layout/fixtures.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
 import { BP, cleanupDist, exporter, type Fixture, fixture, ok, pushRunImage } from './helpers.ts';
 
-// platform.md "exporter" ("If a cache is provided…"); LIFECYCLE-BEHAVIOUR.md §6 "Cache export", §11.
+// platform.md "exporter" ("If a cache is provided…"); docs/reference-behaviour.md §6 "Cache export", §11.
 describe('exporter cache', () => {
   let reg: RegistryHandle;
   let fx: Fixture;

@@ -8,7 +8,7 @@ import { baseImage, cleanupFixtures } from '../layout/fixtures.ts';
 import { type Dockerd, startDockerd } from '../support/docker.ts';
 import { BP, cleanupDist, exporter, type Fixture, fixture, ok } from './helpers.ts';
 
-// platform.md "exporter" (`-daemon`, `-layout`); LIFECYCLE-BEHAVIOUR.md §0.9, §6 "Save and report".
+// platform.md "exporter" (`-daemon`, `-layout`); docs/reference-behaviour.md §0.9, §6 "Save and report".
 describe('exporter to the docker daemon and to an OCI layout', () => {
   let d: Dockerd;
   let fx: Fixture;

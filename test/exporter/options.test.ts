@@ -8,7 +8,7 @@ import { cleanupFixtures } from '../layout/fixtures.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
 import { cleanupDist, exporter, type Fixture, fixture, METADATA, ok, pushRunImage } from './helpers.ts';
 
-// platform.md "exporter" Inputs/Outputs; LIFECYCLE-BEHAVIOUR.md §6 "Config, labels and env", "Save and report".
+// platform.md "exporter" Inputs/Outputs; docs/reference-behaviour.md §6 "Config, labels and env", "Save and report".
 describe('exporter options', () => {
   let reg: RegistryHandle;
   let run: { ref: string; image: Image };

@@ -10,7 +10,7 @@ import { lifecycleSnapshot, runPhase } from '../support/lifecycle.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
 import { BP, cleanupDist, exporter, type Fixture, fixture, ok, pushRunImage } from './helpers.ts';
 
-// platform.md "exporter"; LIFECYCLE-BEHAVIOUR.md §6: export to a registry, then run the image.
+// platform.md "exporter"; docs/reference-behaviour.md §6: export to a registry, then run the image.
 describe('exporter to a registry', () => {
   let reg: RegistryHandle;
   let d: Dockerd;
@@ -59,7 +59,7 @@ describe('exporter to a registry', () => {
     assert.ok(c.Env?.includes('PATH=/cnb/process:/cnb/lifecycle:/bin'));
     assert.equal(first.config.created, '1980-01-01T00:00:01Z');
     assert.equal(labels(first)['org.example.greeting'], 'hi');
-    assert.equal(labels(first)['io.buildpacks.rebasable'], undefined, 'decision 3');
+    assert.equal(labels(first)['io.buildpacks.rebasable'], undefined, 'S-3');
     assert.equal(labels(first)['test.base'], 'run', 'run image labels are kept');
     assert.deepEqual(JSON.parse(labels(first)['io.buildpacks.project.metadata'] ?? ''), {});
     const build = JSON.parse(labels(first)['io.buildpacks.build.metadata'] ?? '');

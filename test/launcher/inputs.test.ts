@@ -1,5 +1,5 @@
 // Launcher inputs and errors before exec (platform.md "launcher" Inputs and Outputs: 11, 12, 80-89;
-// platform.md "metadata.toml"; spec/README.md decision 4 on CNB_PLATFORM_API).
+// platform.md "metadata.toml"; S-4 on CNB_PLATFORM_API).
 import assert from 'node:assert/strict';
 import { realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ after(() => {
   for (const f of fixtures) f.cleanup();
 });
 
-describe('launcher: CNB_PLATFORM_API (platform.md "Platform API Compatibility"; README decision 4)', () => {
+describe('launcher: CNB_PLATFORM_API (platform.md "Platform API Compatibility"; S-4)', () => {
   it('absent or empty means 0.12; 0.7 through 0.15 (and v0.12) are accepted', () => {
     const f = fixture().metadata([], []);
     for (const value of [undefined, '', '0.12', 'v0.12', '0.7', '0.9', '0.13', '0.15']) {

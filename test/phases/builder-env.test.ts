@@ -8,7 +8,7 @@ import { BUILDPACKS, groupToml, show, type Workspace, workspace } from './helper
 /**
  * Black-box `dist/lifecycle/builder`: user, operator and layer env together, and the `<layers>`
  * defaults (buildpack.md "Provided by the Platform", "clear-env"; platform.md "builder" Inputs;
- * LIFECYCLE-BEHAVIOUR.md §5 "Command level", "`/bin/build` execution contract", §10, §12).
+ * docs/reference-behaviour.md §5 "Command level", "`/bin/build` execution contract", §10, §12).
  */
 describe('builder: platform env, operator env and clear-env (black box)', () => {
   let ws: Workspace;

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { groupToml, STACK_TRACE, show, type Workspace, workspace } from './helpers.ts';
 
 /**
- * Black-box `dist/lifecycle/builder`: failures and exit codes (LIFECYCLE-BEHAVIOUR.md §0.3, §0.4,
+ * Black-box `dist/lifecycle/builder`: failures and exit codes (docs/reference-behaviour.md §0.3, §0.4,
  * §0.6, §5 "Command level", "launch.toml / build.toml", "Layers"; platform.md "builder" Outputs).
  */
 describe('builder: failures and exit codes (black box)', () => {
@@ -32,7 +32,7 @@ describe('builder: failures and exit codes (black box)', () => {
     const run = await ws.builder();
     assert.equal(run.code, 51, show(run));
     assert.match(run.stderr, /ERROR: .*exit status 7/);
-    assert.doesNotMatch(run.stdout, /ERROR:/, 'decision 8: errors on stderr only');
+    assert.doesNotMatch(run.stdout, /ERROR:/, 'S-8: errors on stderr only');
     assert.equal(await ws.read('workspace/out/build.order'), 'api07\napi12\n');
     assert.equal(await ws.exists('layers/config/metadata.toml'), false);
     assert.doesNotMatch(run.stderr, STACK_TRACE);

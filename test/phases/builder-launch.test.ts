@@ -4,7 +4,7 @@ import { groupToml, show, type Workspace, workspace } from './helpers.ts';
 
 /**
  * Black-box `dist/lifecycle/builder`: launch.toml → `<layers>/config/metadata.toml` (buildpack.md
- * "launch.toml (TOML)"; platform.md "builder" Outputs; LIFECYCLE-BEHAVIOUR.md §5 "launch.toml /
+ * "launch.toml (TOML)"; platform.md "builder" Outputs; docs/reference-behaviour.md §5 "launch.toml /
  * build.toml", "Processes and default process", §0.10 metadata.toml, §14 per-API differences).
  */
 describe('builder: launch.toml to metadata.toml (black box)', () => {
@@ -116,7 +116,7 @@ args = ["--now"]
       });
     });
 
-    it('BA 0.7: working-dir is dropped with a warning on stderr (§5; decision 8)', () => {
+    it('BA 0.7: working-dir is dropped with a warning on stderr (§5; S-8)', () => {
       assert.equal((proc('legacy') as Record<string, unknown>)['working-dir'] ?? '', '');
       assert.match(run.stderr, /Warning: .*working.dir/i);
     });

@@ -5,8 +5,8 @@ import { BUILDPACKS, groupToml, show, type Workspace, workspace } from './helper
 
 /**
  * Black-box `dist/lifecycle/builder`: how the group runs (platform.md "builder"; buildpack.md
- * "Phase #5: Build", "Build Layers", "Environment Variable Modification Rules"; LIFECYCLE-BEHAVIOUR.md
- * §5 "`/bin/build` execution contract", "Layers", §10; decisions 1 and 2).
+ * "Phase #5: Build", "Build Layers", "Environment Variable Modification Rules"; docs/reference-behaviour.md
+ * §5 "`/bin/build` execution contract", "Layers", §10; S-1, S-2).
  */
 const PLAN = `[[entries]]
   [[entries.providers]]
@@ -108,7 +108,7 @@ describe('builder: running the group (black box)', () => {
       assert.equal((await ws.args(name, 'build'))['cwd'], ws.app, name);
   });
 
-  it('creates <layers>/<escaped id> and passes `<layers>/<escaped id> <platform> <plan>` to every API (decisions 1, 2)', async () => {
+  it('creates <layers>/<escaped id> and passes `<layers>/<escaped id> <platform> <plan>` to every API (S-1, S-2)', async () => {
     for (const [name, escaped] of [
       ['api07', 'phases_api07'],
       ['api10', 'phases_api10'],
@@ -212,7 +212,7 @@ describe('builder: running the group (black box)', () => {
     });
   });
 
-  it('renames an all-false-types layer to <layer>.ignore; leaves a dir without <layer>.toml alone (§5; decision 6)', async () => {
+  it('renames an all-false-types layer to <layer>.ignore; leaves a dir without <layer>.toml alone (§5; S-6)', async () => {
     assert.equal(await ws.exists('layers/phases_api07/dd.ignore/file'), true);
     assert.equal(await ws.exists('layers/phases_api07/dd'), false);
     assert.equal(await ws.exists('layers/phases_api07/no-toml/file'), true);

@@ -6,7 +6,7 @@ import { BUILD_USER, groupToml, show, type Workspace, workspace } from './helper
 
 /**
  * Black-box `dist/lifecycle/builder`: SBOM files (buildpack.md "Software-Bill-of-Materials";
- * platform.md "builder" Outputs `<layers>/sbom/`; LIFECYCLE-BEHAVIOUR.md §5 "SBOM files", §12).
+ * platform.md "builder" Outputs `<layers>/sbom/`; docs/reference-behaviour.md §5 "SBOM files", §12).
  * phases/api12 declares CycloneDX and Syft in `sbom-formats`.
  */
 describe('builder: SBOM files (black box)', () => {
@@ -63,7 +63,7 @@ describe('builder: SBOM files (black box)', () => {
       assert.equal(await ws.exists(`layers/sbom/${kind}/phases_api12/ghost`), false, kind);
   });
 
-  it(`<layers>/sbom belongs to the build user ${BUILD_USER.uid}:${BUILD_USER.gid} (decision 7)`, async () => {
+  it(`<layers>/sbom belongs to the build user ${BUILD_USER.uid}:${BUILD_USER.gid} (S-7)`, async () => {
     for (const rel of ['sbom', 'sbom/launch/phases_api12/sbom.cdx.json', 'sbom/cache/phases_api12/runtime']) {
       const st = await stat(join(ws.layers, rel));
       assert.deepEqual({ uid: st.uid, gid: st.gid }, BUILD_USER, rel);

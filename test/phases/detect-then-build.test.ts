@@ -6,7 +6,7 @@ import { BUILDPACKS, orderToml, PLATFORM_API, show, USER_ENV, type Workspace, wo
 
 /**
  * Black-box chain `detector` → `builder` on one `<layers>` dir, as a platform runs them (platform.md
- * "Build" phases; buildpack.md "Build Plan" → "Buildpack Plan"; LIFECYCLE-BEHAVIOUR.md §2, §5).
+ * "Build" phases; buildpack.md "Build Plan" → "Buildpack Plan"; docs/reference-behaviour.md §2, §5).
  */
 describe('detector then builder (black box)', () => {
   let ws: Workspace;

@@ -6,7 +6,7 @@ import { BUILDPACKS, orderToml, show, type Workspace, workspace } from './helper
 
 /**
  * Black-box `dist/lifecycle/detector`: what `bin/detect` receives (buildpack.md "Detection",
- * "Environment"; LIFECYCLE-BEHAVIOUR.md §2 "`/bin/detect` execution contract", §10; decision 2).
+ * "Environment"; docs/reference-behaviour.md §2 "`/bin/detect` execution contract", §10; S-2).
  */
 
 /** The lifecycle's own env: only the include-list may reach buildpacks (§10 "Build env include-list"). */
@@ -73,16 +73,12 @@ describe('detector: bin/detect arguments and environment (black box)', () => {
       const cnb = Object.keys(env).filter((k) => k.startsWith('CNB_'));
       // CNB_BUILDPACK_DIR is given at every API (buildpack.md "Detection" inputs).
       assert.deepEqual(cnb, ['CNB_BUILDPACK_DIR']);
-      assert.equal(
-        env['CNB_BUILDPACK_DIR'],
-        join(BUILDPACKS, 'phases_api07', '0.0.7'),
-        'decision 1: escaped id',
-      );
+      assert.equal(env['CNB_BUILDPACK_DIR'], join(BUILDPACKS, 'phases_api07', '0.0.7'), 'S-1: escaped id');
     });
   });
 
   describe('API 0.10+ buildpacks (buildpack.md "Detection"; "Targets")', () => {
-    it('still get positional args (decision 2) equal to CNB_PLATFORM_DIR and CNB_BUILD_PLAN_PATH', async () => {
+    it('still get positional args (S-2) equal to CNB_PLATFORM_DIR and CNB_BUILD_PLAN_PATH', async () => {
       for (const name of ['api10', 'api12']) {
         const args = await ws.args(name, 'detect');
         const env = await ws.env(name, 'detect');

@@ -4,8 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { orderToml, STACK_TRACE, show, type Workspace, workspace } from './helpers.ts';
 
 /**
- * Black-box `dist/lifecycle/detector`: failures and their exit codes (LIFECYCLE-BEHAVIOUR.md §0.2,
- * §0.3, §0.4, §0.6, §2 "Command level"; platform.md "detector" Outputs; decisions 8 and 9).
+ * Black-box `dist/lifecycle/detector`: failures and their exit codes (docs/reference-behaviour.md §0.2,
+ * §0.3, §0.4, §0.6, §2 "Command level"; platform.md "detector" Outputs; S-8, S-9).
  */
 describe('detector: failures and exit codes (black box)', () => {
   let ws: Workspace;
@@ -30,7 +30,7 @@ describe('detector: failures and exit codes (black box)', () => {
       /======== Output: phases\/second@0\.0\.2 ========\n(.*\n)*Opted out of detection/,
     );
     assert.match(run.stdout, /======== Results ========\n(.*\n)*fail: phases\/second@0\.0\.2/);
-    // Decision 8: errors go to stderr.
+    // S-8: errors go to stderr.
     assert.match(run.stderr, /ERROR: No buildpack groups passed detection\./);
     assert.match(run.stderr, /ERROR: Please check that you are running against the correct path\./);
     assert.doesNotMatch(run.stderr, STACK_TRACE);
@@ -98,7 +98,7 @@ describe('detector: failures and exit codes (black box)', () => {
     assert.equal(await ws.exists('workspace/out/badapi.detect.args'), false, 'nothing ran');
   });
 
-  describe('CNB_PLATFORM_API (§0.2; decision 9)', () => {
+  describe('CNB_PLATFORM_API (§0.2; S-9)', () => {
     it('unset → exit 11, asking to set it', async () => {
       const run = await ws.detector([], { CNB_PLATFORM_API: undefined });
       assert.equal(run.code, 11, show(run));

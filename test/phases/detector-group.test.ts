@@ -6,7 +6,7 @@ import { orderToml, show, type Workspace, workspace } from './helpers.ts';
 
 /**
  * Black-box `dist/lifecycle/detector`: group selection and plan resolution as a platform sees them
- * (platform.md "detector"; buildpack.md "Phase #1: Detection"; LIFECYCLE-BEHAVIOUR.md §2).
+ * (platform.md "detector"; buildpack.md "Phase #1: Detection"; docs/reference-behaviour.md §2).
  */
 describe('detector: groups and plans (black box)', () => {
   const all: Workspace[] = [];
@@ -19,7 +19,7 @@ describe('detector: groups and plans (black box)', () => {
     for (const ws of all) await ws.cleanup();
   });
 
-  describe('a passing group (LIFECYCLE-BEHAVIOUR.md §2 "Pass")', () => {
+  describe('a passing group (docs/reference-behaviour.md §2 "Pass")', () => {
     let ws: Workspace;
     let run: Awaited<ReturnType<Workspace['detector']>>;
     before(async () => {
@@ -73,7 +73,7 @@ describe('detector: groups and plans (black box)', () => {
       );
     });
 
-    it('warns on stderr that analyzed.toml is missing, and carries on (§0.10; decision 8)', () => {
+    it('warns on stderr that analyzed.toml is missing, and carries on (§0.10; S-8)', () => {
       assert.match(run.stderr, /Warning: No analyzed metadata found at path ".*analyzed\.toml"/);
       assert.doesNotMatch(run.stdout, /Warning:/);
     });

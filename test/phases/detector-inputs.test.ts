@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { BUILDPACKS, orderToml, show, type Workspace, workspace } from './helpers.ts';
 
 /**
- * Black-box `dist/lifecycle/detector`: where inputs come from (LIFECYCLE-BEHAVIOUR.md §0.5 "Input
+ * Black-box `dist/lifecycle/detector`: where inputs come from (docs/reference-behaviour.md §0.5 "Input
  * precedence and defaults": flag > env var > default; `<layers>`-relative defaults; order.toml
  * fallback; relative paths) and §2 "Env overrides … are honoured".
  */

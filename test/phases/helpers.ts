@@ -8,7 +8,7 @@ import { type PhaseRun, runPhase } from '../support/lifecycle.ts';
  * Black-box helpers for test/phases: a platform-like temp tree, the built `dist/lifecycle/detector`
  * and `builder` run as a platform would, and readers for what the fixture buildpacks recorded.
  *
- * Fixture buildpacks (testdata/phases/buildpacks, laid out `<id with / → _>/<version>/`, decision 1)
+ * Fixture buildpacks (testdata/phases/buildpacks, laid out `<id with / → _>/<version>/`, S-1)
  * source testdata/phases/lib/{detect,build}.sh: they record argv, cwd, uid/gid and env under
  * `<app>/out/<name>.<detect|build>.*` and take their behaviour from files the test writes in `<app>`:
  * `plan/<name>.toml`, `exit/<name>.<detect|build>`, `build/<name>/…` (copied into the layers dir) and
@@ -16,7 +16,7 @@ import { type PhaseRun, runPhase } from '../support/lifecycle.ts';
  */
 export const BUILDPACKS = join(import.meta.dirname, '..', '..', 'testdata', 'phases', 'buildpacks');
 
-/** The suite runs as root in CI; then buildpacks must run as an unprivileged build user (decision 7). */
+/** The suite runs as root in CI; then buildpacks must run as an unprivileged build user (S-7). */
 export const AS_ROOT = process.getuid?.() === 0;
 
 /** The uid/gid buildpacks are expected to run as: nobody when we are root, else ourselves. */

@@ -5,8 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { AS_ROOT, groupToml, orderToml, show, type Workspace, workspace } from './helpers.ts';
 
 /**
- * Black-box privileges of `detector` and `builder` (LIFECYCLE-BEHAVIOUR.md §0.8 "Privileges and
- * ownership"; README decision 7; DESIGN.md "Reliability and security"). The suite runs as root in
+ * Black-box privileges of `detector` and `builder` (docs/reference-behaviour.md §0.8 "Privileges and
+ * ownership"; S-7; DESIGN.md "Reliability and security"). The suite runs as root in
  * CI: then buildpacks must run as CNB_USER_ID/CNB_GROUP_ID and the lifecycle refuses without them.
  * Run as an ordinary user, buildpacks run as that user and nothing is refused. Both ways are asserted.
  */
@@ -104,7 +104,7 @@ describe(`privileges (running as ${AS_ROOT ? 'root' : `uid ${ME.uid}`})`, () => 
       assert.equal(args['gid'], String(EXPECTED.gid));
     });
 
-    it(`the detector hands what it writes (group.toml, plan.toml) to ${EXPECTED.uid}:${EXPECTED.gid} (decision 7)`, async () => {
+    it(`the detector hands what it writes (group.toml, plan.toml) to ${EXPECTED.uid}:${EXPECTED.gid} (S-7)`, async () => {
       for (const rel of ['layers/group.toml', 'layers/plan.toml']) {
         const st = await stat(join(ws.root, rel));
         assert.deepEqual({ uid: st.uid, gid: st.gid }, EXPECTED, rel);

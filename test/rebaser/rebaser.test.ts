@@ -13,7 +13,7 @@ import { appImage, distro, push, runImage } from './fixtures.ts';
 
 const API = { CNB_PLATFORM_API: '0.12' };
 
-// platform.md `rebaser`; LIFECYCLE-BEHAVIOUR.md §8. Real registry, real Docker engine.
+// platform.md `rebaser`; docs/reference-behaviour.md §8. Real registry, real Docker engine.
 describe('rebaser against a real registry', () => {
   let reg: RegistryHandle;
   let dockerd: Dockerd;
@@ -121,7 +121,7 @@ describe('rebaser against a real registry', () => {
     assert.equal(labels['io.buildpacks.base.distro.version'], '3.20');
   });
 
-  it('honours io.buildpacks.rebasable=false only with -force (decision 3)', async () => {
+  it('honours io.buildpacks.rebasable=false only with -force (S-3)', async () => {
     const v1 = await runImage('v1', {});
     const app = await appImage(v1, await push(`${h}/run4:latest`, v1), `${h}/run4`, {
       labels: { 'io.buildpacks.rebasable': 'false' },

@@ -13,7 +13,7 @@ import { addDirLayer, cacheMeta, lm } from './helpers.ts';
 
 /**
  * Black-box: dist/lifecycle/restorer run as a platform would (platform.md `restorer`;
- * LIFECYCLE-BEHAVIOUR.md §3), on layers, group.toml and analyzed.toml written here and caches made with
+ * docs/reference-behaviour.md §3), on layers, group.toml and analyzed.toml written here and caches made with
  * this project's cache writer.
  */
 const ENV = { CNB_PLATFORM_API: '0.12' };
@@ -112,7 +112,7 @@ describe('restorer (black-box)', () => {
     assert.equal(noGroup.code, 1);
   });
 
-  // Needs root, like the daemon tests (the suite runs as root; LIFECYCLE-BEHAVIOUR.md §0.8).
+  // Needs root, like the daemon tests (the suite runs as root; docs/reference-behaviour.md §0.8).
   it('as root with -uid/-gid hands <layers> and the cache to the build user and writes as that user', async () => {
     assert.equal(process.getuid?.(), 0, 'this test must run as root');
     const s = await scenario();
