@@ -16,4 +16,5 @@ export * from './project-metadata.ts';
 export * from './report.ts';
 export * from './run.ts';
 export * from './store.ts';
+export * from './system.ts';
 export * from './toml.ts';

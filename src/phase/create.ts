@@ -53,6 +53,8 @@ export interface CreateOptions {
   readonly launcherInfo?: LauncherInfo;
   /** `-stack` (stack.toml, before Platform API 0.12). */
   readonly stack?: string;
+  /** `-system` (system.toml, Platform API 0.15+): the detector merges its buildpacks into the order. */
+  readonly system?: string;
   /** SOURCE_DATE_EPOCH (read by the CLI edge). */
   readonly sourceDateEpoch?: string | undefined;
   /** CNB_EXEC_ENV (read by the CLI edge; default `production`). */

@@ -23,12 +23,14 @@ import {
   type Group,
   type GroupElement,
   hasExtensions,
+  mergeSystem,
   type OrderFile,
   type OsDistro,
   type Plan,
   readAnalyzed,
   readOrder,
   readRun,
+  readSystem,
   type TargetMetadata,
   writeAnalyzed,
   writeGroup,
@@ -62,6 +64,8 @@ export interface DetectOptions {
   readonly platform: string;
   readonly analyzed: string;
   readonly run?: string;
+  /** `<system>` (system.toml): its buildpacks are merged into every group from Platform API 0.15. */
+  readonly system?: string;
   /** The lifecycle's own process env (filtered before buildpacks see it). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly platformApi: ApiVersion;
@@ -132,9 +136,16 @@ function initError(e: unknown, what: string): never {
   );
 }
 
-/** Reads order.toml, applies the experimental guard, and verifies every top-level element (exit 1 / 12). */
+/**
+ * Reads order.toml, merges system.toml's buildpacks into it from Platform API 0.15, applies the
+ * experimental guard, and verifies every top-level element (exit 1 / 12).
+ */
 async function loadOrder(opts: DetectOptions, store: ModuleStore, log: Logger): Promise<OrderFile> {
-  const order = await readOrder(opts.order).catch((e) => initError(e, 'reading order'));
+  const order = await withSystem(
+    await readOrder(opts.order).catch((e) => initError(e, 'reading order')),
+    opts,
+    log,
+  );
   if (hasExtensions(order)) {
     // Image extensions are experimental before Platform API 0.13 (platform.md "Experimental Features";
     // platform-0.13.md drops the mark; S-10).
@@ -154,6 +165,23 @@ async function loadOrder(opts: DetectOptions, store: ModuleStore, log: Logger): 
     ...order.orderExtensions.flatMap((g) => g.group.map((r) => store.extension(r.id, r.version))),
   ]).catch((e) => initError(e, 'resolving buildpacks'));
   return order;
+}
+
+/**
+ * platform-0.15.md "detector": the `pre` and `post` buildpacks of `<system>` join every group of the
+ * order; a missing file means none (D-310).
+ */
+async function withSystem(order: OrderFile, opts: DetectOptions, log: Logger): Promise<OrderFile> {
+  if (!platformFeatures.systemBuildpacks(opts.platformApi) || opts.system === undefined) return order;
+  const system = await readSystem(opts.system).catch((e) => initError(e, 'reading system'));
+  if (system === undefined) {
+    log.debug(`No system buildpacks found at ${opts.system}`);
+    return order;
+  }
+  log.debug(
+    `Merging ${system.pre.length} system buildpack(s) before and ${system.post.length} after every group from ${opts.system}`,
+  );
+  return { ...order, order: mergeSystem(order.order, system) };
 }
 
 /** What every bin/detect shares: dirs, env, and the run image target (completed from os-release). */

@@ -219,6 +219,11 @@ export const platformFeatures = {
    * are filtered by `exec-env`, the exporter sets `io.buildpacks.exec-env` (0.15+).
    */
   execEnv: since('0.15'),
+  /**
+   * System buildpacks (platform-0.15.md "detector", "system.toml"): detector and creator `-system`;
+   * system.toml's `pre` and `post` buildpacks are merged into every order group (0.15+).
+   */
+  systemBuildpacks: since('0.15'),
 };
 
 export type PlatformFeature = keyof typeof platformFeatures;

@@ -52,6 +52,8 @@ export interface PhaseInputs {
   skipRestore: boolean;
   /** `-stack` / CNB_STACK_PATH (stack.toml; before Platform API 0.12, and the creator's at every version). */
   stack: string;
+  /** `-system` / CNB_SYSTEM_PATH (system.toml; Platform API 0.15+). */
+  system: string;
   tags: string[];
   uid?: number;
   /** Positional image arguments. */
@@ -396,6 +398,14 @@ export const INPUTS: readonly InputDef[] = [
     env: 'CNB_STACK_PATH',
     default: '/cnb/stack.toml',
     description: 'Path to stack file (stack.toml; deprecated by run.toml)',
+  },
+  {
+    key: 'system',
+    flag: 'system',
+    kind: 'string',
+    env: 'CNB_SYSTEM_PATH',
+    default: '/cnb/system.toml',
+    description: 'Path to system buildpacks file (system.toml)',
   },
   {
     key: 'tags',

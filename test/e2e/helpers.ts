@@ -187,8 +187,8 @@ export function parseEnv(text: string): Record<string, string> {
   return out;
 }
 
-/** The creator's flags for a workspace (platform.md `creator`): the dirs, buildpacks, order, launcher. */
-export async function creatorFlags(ws: Workspace): Promise<string[]> {
+/** The detector's flags for a workspace: the dirs, the e2e buildpacks and an order (default the e2e one). */
+export function detectorFlags(ws: Workspace, order = ORDER): string[] {
   return [
     '-app',
     ws.app,
@@ -199,10 +199,13 @@ export async function creatorFlags(ws: Workspace): Promise<string[]> {
     '-buildpacks',
     BUILDPACKS,
     '-order',
-    ORDER,
-    '-launcher',
-    join(await lifecycleDir(), 'launcher'),
+    order,
   ];
+}
+
+/** The creator's flags for a workspace (platform.md `creator`): the dirs, buildpacks, order, launcher. */
+export async function creatorFlags(ws: Workspace, order = ORDER): Promise<string[]> {
+  return [...detectorFlags(ws, order), '-launcher', join(await lifecycleDir(), 'launcher')];
 }
 
 /** A free loopback port with nothing listening on it (an unreachable registry). */
