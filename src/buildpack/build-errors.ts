@@ -1,5 +1,4 @@
-import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
-import { ExitCode } from '../platform/exit-codes.ts';
+import { ExitCode, isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
 
 /**
  * Exit code of a build-specific lifecycle error that is not a failing bin/build (platform.md

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerTypes } from '../files/index.ts';
-import { LifecycleError } from '../platform/errors.ts';
+import { LifecycleError } from '../platform/index.ts';
 import { BUILD_ERROR_EXIT } from './build-errors.ts';
 
 /** SBOM media types and their file extensions (buildpack.md "Software-Bill-of-Materials"). */

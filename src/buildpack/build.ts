@@ -16,9 +16,7 @@ import {
   validateUnmet,
   writeBuildpackPlan,
 } from '../files/index.ts';
-import { type ApiVersion, buildpackFeatures } from '../platform/api.ts';
-import { LifecycleError } from '../platform/errors.ts';
-import type { Logger } from '../platform/log.ts';
+import { type ApiVersion, buildpackFeatures, LifecycleError, type Logger } from '../platform/index.ts';
 import { asBuildError } from './build-errors.ts';
 import { readBuildpackLayers, renameIgnoredLayers } from './build-layers.ts';
 import { findSbomFiles, type SbomFile, validateSbomFiles } from './build-sbom.ts';

@@ -1,5 +1,5 @@
 import { optTable, optTableArray, parseToml, reqString, type TomlTable } from '../files/index.ts';
-import { LifecycleError } from '../platform/errors.ts';
+import { LifecycleError } from '../platform/index.ts';
 
 /** A `[[provides]]` entry of a detect plan (buildpack.md "Build Plan (TOML)"). */
 export interface Provide {

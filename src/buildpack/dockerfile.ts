@@ -1,5 +1,4 @@
-import { LifecycleError } from '../platform/errors.ts';
-import type { Logger } from '../platform/log.ts';
+import { LifecycleError, type Logger } from '../platform/index.ts';
 
 /** One Dockerfile instruction (continuation lines joined). */
 export interface Instruction {

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { LifecycleError, messageOf } from '../platform/errors.ts';
-import type { Logger } from '../platform/log.ts';
+import { LifecycleError, type Logger, messageOf } from '../platform/index.ts';
 
 /** How a buildpack executable is run (bin/detect, bin/build, bin/generate). */
 export interface ExecOptions {

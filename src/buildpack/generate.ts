@@ -13,10 +13,14 @@ import {
   removeMet,
   writeFileAtomic,
 } from '../files/index.ts';
-import { buildpackFeatures } from '../platform/api.ts';
-import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
-import { ExitCode } from '../platform/exit-codes.ts';
-import type { Logger } from '../platform/log.ts';
+import {
+  buildpackFeatures,
+  ExitCode,
+  isLifecycleError,
+  LifecycleError,
+  type Logger,
+  messageOf,
+} from '../platform/index.ts';
 import type { DetectContext } from './detect.ts';
 import { analyzeRunDockerfile, checkBuildDockerfile } from './dockerfile.ts';
 import { execBuildpack } from './exec.ts';

@@ -1,6 +1,5 @@
 import type { ModuleRef, Order } from '../files/index.ts';
-import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
-import type { Logger } from '../platform/log.ts';
+import { isLifecycleError, LifecycleError, type Logger, messageOf } from '../platform/index.ts';
 import { DETECT_ERROR, type DetectRun } from './detect.ts';
 import { EMPTY_DETECT_PLAN } from './detect-plan.ts';
 import {

@@ -1,5 +1,5 @@
 import type { PlanEntry, PlanProvider, PlanRequire } from '../files/index.ts';
-import type { Logger } from '../platform/log.ts';
+import type { Logger } from '../platform/index.ts';
 import { DETECT_ERROR, DETECT_FAIL, DETECT_PASS, type DetectRun } from './detect.ts';
 import type { PlanSections } from './detect-plan.ts';
 

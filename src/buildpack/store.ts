@@ -6,8 +6,7 @@ import {
   readBuildpackDescriptor,
   readExtensionDescriptor,
 } from '../files/index.ts';
-import { type ApiVersion, checkBuildpackApi } from '../platform/api.ts';
-import { isLifecycleError, LifecycleError } from '../platform/errors.ts';
+import { type ApiVersion, checkBuildpackApi, isLifecycleError, LifecycleError } from '../platform/index.ts';
 
 /** Escapes a buildpack ID for use as a directory name: `/` → `_` (S-1). */
 export function escapeId(id: string): string {

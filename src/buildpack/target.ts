@@ -1,5 +1,5 @@
 import type { BuildpackDescriptor, DescriptorTarget, OsDistro, TargetMetadata } from '../files/index.ts';
-import { type ApiVersion, buildpackFeatures } from '../platform/api.ts';
+import { type ApiVersion, buildpackFeatures } from '../platform/index.ts';
 
 /** The deprecated bionic stack ID and the target it stands for (buildpack.md "Deprecations"). */
 export const BIONIC_STACK_ID = 'io.buildpacks.stacks.bionic';

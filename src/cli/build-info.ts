@@ -1,4 +1,4 @@
-import type { LauncherInfo } from '../phase/export-config.ts';
+import type { LauncherInfo } from '../phase/index.ts';
 import { LIFECYCLE_VERSION } from '../platform/index.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
-  type ApiVersion,
   checkExperimental,
   checkPlatformApi,
   deprecationMode,
@@ -35,15 +34,6 @@ const SUBCOMMANDS: Readonly<Record<string, PhaseName>> = {
 };
 
 export { VERSION } from './build-info.ts';
-
-/** What a phase runner gets from the CLI edge. */
-export interface PhaseContext {
-  readonly phase: PhaseName;
-  readonly inputs: PhaseInputs;
-  readonly env: Readonly<Record<string, string>>;
-  readonly platformApi: ApiVersion;
-  readonly log: Logger;
-}
 
 const PATH_KEYS = [
   'analyzed',

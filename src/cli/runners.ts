@@ -12,7 +12,7 @@ import {
 } from '../phase/index.ts';
 import { LifecycleError, type PhaseName, parseGoBool } from '../platform/index.ts';
 import { LAUNCHER_INFO } from './build-info.ts';
-import type { PhaseContext } from './main.ts';
+import type { PhaseContext } from './context.ts';
 
 /**
  * A phase implementation as the CLI edge calls it. The resolved inputs use the phases' option names,

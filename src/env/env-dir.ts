@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LifecycleError } from '../platform/errors.ts';
+import { LifecycleError } from '../platform/index.ts';
 import { applyEnvFiles, type EnvAction, type EnvFile, type EnvVars, sortEnvFiles } from './modify.ts';
 
 /**

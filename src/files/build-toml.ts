@@ -1,4 +1,4 @@
-import { LifecycleError } from '../platform/errors.ts';
+import { LifecycleError } from '../platform/index.ts';
 import { fieldError, optTable, optTableArray, readToml, reqString, type TomlTable } from './toml.ts';
 
 /**

@@ -1,5 +1,4 @@
-import { type ApiVersion, buildpackFeatures } from '../platform/api.ts';
-import { LifecycleError } from '../platform/errors.ts';
+import { type ApiVersion, buildpackFeatures, LifecycleError } from '../platform/index.ts';
 import { type BomEntry, parseBom } from './build-toml.ts';
 import {
   fieldError,

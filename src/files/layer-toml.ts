@@ -1,4 +1,4 @@
-import { LifecycleError } from '../platform/errors.ts';
+import { LifecycleError } from '../platform/index.ts';
 import { MAX_LABEL_SOURCE_BYTES, optBool, optTable, readToml, type TomlTable, writeToml } from './toml.ts';
 
 /** `[types]` of a `<layer>.toml` (buildpack.md "Layer Types"); unset flags are false. */

@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
-import { LayerMediaType } from '../layer/index.ts';
+import { type Layer, LayerMediaType } from '../layer/index.ts';
+
+export type { Layer };
 
 /**
  * The read-only image model (DESIGN.md "Style" 2, modelled on go-containerregistry's v1.Image/v1.Layer).
@@ -87,21 +88,6 @@ export interface ContainerConfig {
   readonly Volumes?: Readonly<Record<string, object>>;
   readonly StopSignal?: string;
   readonly [key: string]: unknown;
-}
-
-/** A layer: compressed blob identity plus uncompressed identity, and streams of both. */
-export interface Layer {
-  /** sha256 of the compressed blob as stored (`sha256:<hex>`). */
-  readonly digest: string;
-  /** sha256 of the uncompressed tar (`sha256:<hex>`). */
-  readonly diffID: string;
-  /** Size in bytes of the compressed blob. */
-  readonly size: number;
-  readonly mediaType: string;
-  /** The blob as stored; verified for size and digest while streaming. */
-  compressed(signal?: AbortSignal): Promise<Readable>;
-  /** The uncompressed tar; verified against diffID while streaming. */
-  uncompressed(signal?: AbortSignal): Promise<Readable>;
 }
 
 /** A read-only image. */

@@ -3,7 +3,7 @@
  * one-pass hashing and compression, verified reads, and safe extraction for restore.
  */
 export { type ExtractOptions, type ExtractResult, extractLayer } from './extract.ts';
-export { type FileLayer, fileLayer, layerFromDir } from './layer.ts';
+export { type FileLayer, fileLayer, type Layer, layerFromDir } from './layer.ts';
 export { decompressLayer, type LayerCompression, LayerMediaType, layerCompression } from './media-type.ts';
 export {
   END_OF_ARCHIVE,

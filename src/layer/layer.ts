@@ -1,9 +1,27 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import type { Layer } from '../image/types.ts';
 import { decompressLayer, LayerMediaType } from './media-type.ts';
 import { verifyDigest } from './verify.ts';
 import { type LayerDigests, type LayerSource, type WriteLayerOptions, writeLayer } from './write.ts';
+
+/**
+ * A layer: compressed blob identity plus uncompressed identity, and streams of both. The image model
+ * (`image/types.ts`) is built from these; the layer toolkit owns the type so `image` depends on `layer`
+ * and never the other way round.
+ */
+export interface Layer {
+  /** sha256 of the compressed blob as stored (`sha256:<hex>`). */
+  readonly digest: string;
+  /** sha256 of the uncompressed tar (`sha256:<hex>`). */
+  readonly diffID: string;
+  /** Size in bytes of the compressed blob. */
+  readonly size: number;
+  readonly mediaType: string;
+  /** The blob as stored; verified for size and digest while streaming. */
+  compressed(signal?: AbortSignal): Promise<Readable>;
+  /** The uncompressed tar; verified against diffID while streaming. */
+  uncompressed(signal?: AbortSignal): Promise<Readable>;
+}
 
 /** A layer whose blob is a file on disk. */
 export interface FileLayer extends Layer {

@@ -32,8 +32,7 @@ import {
   toMetadataModule,
   writeBuildMetadata,
 } from '../files/index.ts';
-import { type ApiVersion, checkBuildpackApi, platformFeatures } from '../platform/api.ts';
-import type { Logger } from '../platform/log.ts';
+import { type ApiVersion, checkBuildpackApi, type Logger, platformFeatures } from '../platform/index.ts';
 import { applyEnv, buildpackUser } from './privileges/index.ts';
 
 /** Inputs of the builder (platform.md "builder" Inputs); every path absolute. */

@@ -36,12 +36,19 @@ import {
   writeGroup,
   writePlan,
 } from '../files/index.ts';
-import { type ApiVersion, buildpackFeatures, platformFeatures } from '../platform/api.ts';
-import { isLifecycleError, LifecycleError, messageOf } from '../platform/errors.ts';
-import { ExitCode } from '../platform/exit-codes.ts';
-import { checkExperimental } from '../platform/experimental.ts';
-import { limiter } from '../platform/limit.ts';
-import type { Logger, LogLevel } from '../platform/log.ts';
+import {
+  type ApiVersion,
+  buildpackFeatures,
+  checkExperimental,
+  ExitCode,
+  isLifecycleError,
+  LifecycleError,
+  type Logger,
+  type LogLevel,
+  limiter,
+  messageOf,
+  platformFeatures,
+} from '../platform/index.ts';
 import {
   applyEnv,
   type BuildpackUser,

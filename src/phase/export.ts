@@ -46,6 +46,8 @@ import { type ImageStore, imageStore } from './image-store.ts';
 import { type BuildUser, becomeBuildUser, type DockerConnect } from './privileges/index.ts';
 
 /** Inputs of the exporter (platform.md "exporter" Inputs); every path absolute. */
+export type { LauncherInfo };
+
 export interface ExportOptions {
   /** The output image first, then extra tags. */
   readonly images: readonly string[];
