@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BuildMetadata } from '../files/index.ts';
 import type { ImageConfig } from '../image/index.ts';
-import { memoryLogger } from '../platform/index.ts';
+import { memoryLogger, parseApi } from '../platform/index.ts';
 import { buildMetadataLabel, createdTime, entrypoint, imageEnv, runImageForLabel } from './export-config.ts';
 
 const meta = (over: Partial<BuildMetadata> = {}): BuildMetadata => ({
@@ -16,6 +16,8 @@ const meta = (over: Partial<BuildMetadata> = {}): BuildMetadata => ({
   slices: [],
   ...over,
 });
+
+const LAUNCHER = { version: '1.2', repository: 'r', commit: 'c' };
 
 // platform.md "exporter"; docs/reference-behaviour.md §6 "Config, labels and env".
 describe('exporter config', () => {
@@ -59,7 +61,7 @@ describe('exporter config', () => {
   });
 
   it('build metadata label: processes with buildpackID, buildpacks without api, launcher', () => {
-    const v = JSON.parse(buildMetadataLabel(meta(), { version: '1.2', repository: 'r', commit: 'c' }));
+    const v = JSON.parse(buildMetadataLabel(meta(), LAUNCHER, parseApi('0.12')!));
     assert.deepEqual(v.buildpacks, [{ id: 'a/b', version: '1', homepage: 'https://x' }]);
     assert.deepEqual(v.processes[0], {
       type: 'web',
@@ -71,6 +73,24 @@ describe('exporter config', () => {
     });
     assert.equal(v.bom, undefined);
     assert.deepEqual(v.launcher, { version: '1.2', source: { git: { repository: 'r', commit: 'c' } } });
+  });
+
+  it('build metadata label before 0.10: command a string, its other entries lead args (D-311)', () => {
+    const m = meta({
+      processes: [{ type: 'sh', command: ['sh', '-c'], args: ['echo hi'], direct: true, buildpackId: 'a/b' }],
+    });
+    const at = (api: string) => JSON.parse(buildMetadataLabel(m, LAUNCHER, parseApi(api)!)).processes[0];
+    assert.deepEqual([at('0.9').command, at('0.9').args], ['sh', ['-c', 'echo hi']]);
+    assert.deepEqual([at('0.10').command, at('0.10').args], [['sh', '-c'], ['echo hi']]);
+  });
+
+  it('build metadata label before 0.9: the legacy bom, null when empty (platform-0.8.md "Labels")', () => {
+    const bom = [{ name: 'dep', buildpack: { id: 'a/b', version: '1' } }];
+    const at = (api: string, over: Partial<BuildMetadata>) =>
+      JSON.parse(buildMetadataLabel(meta(over), LAUNCHER, parseApi(api)!));
+    assert.deepEqual(at('0.8', { bom }).bom, bom);
+    assert.equal(at('0.8', {}).bom, null);
+    assert.equal('bom' in at('0.9', { bom }), false);
   });
 
   it('run image for the label: the run.toml entry naming the image or a mirror, else the first', () => {

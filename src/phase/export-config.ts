@@ -10,7 +10,13 @@ import {
   type RunFile,
 } from '../files/index.ts';
 import { type ConfigChanges, formatCreated, type ImageConfig, NORMALIZED_CREATED } from '../image/index.ts';
-import { LifecycleError, type Logger } from '../platform/index.ts';
+import {
+  type ApiVersion,
+  apiString,
+  LifecycleError,
+  type Logger,
+  platformFeatures,
+} from '../platform/index.ts';
 
 /**
  * The app image config (platform.md "exporter" Outputs; docs/reference-behaviour.md §6 "Config, labels and
@@ -80,21 +86,30 @@ export function imageEnv(
   };
 }
 
-/** The JSON of `io.buildpacks.build.metadata` (platform.md "Labels"; no `bom` at Platform API ≥ 0.9). */
-export function buildMetadataLabel(meta: BuildMetadata, launcher: LauncherInfo): string {
+/**
+ * The JSON of `io.buildpacks.build.metadata` (platform.md "Labels"). Before Platform API 0.10 a process
+ * `command` is one string and its other entries lead `args` (platform-0.9.md "Labels", as the reference);
+ * before 0.9 the legacy launch `bom` is listed, `null` when empty (platform-0.8.md "Labels", D-311).
+ */
+export function buildMetadataLabel(meta: BuildMetadata, launcher: LauncherInfo, api: ApiVersion): string {
   const mod = (m: { id: string; version: string; homepage?: string }) => ({
     id: m.id,
     version: m.version,
     ...(m.homepage ? { homepage: m.homepage } : {}),
   });
+  const commandArray = platformFeatures.processCommandArray(api);
   return JSON.stringify({
+    ...(platformFeatures.bomAsSbomFile(api)
+      ? {}
+      : { bom: meta.bom && meta.bom.length > 0 ? meta.bom : null }),
     processes: meta.processes.map((p) => ({
       type: p.type,
-      command: [...p.command],
-      args: [...p.args],
+      command: commandArray ? [...p.command] : (p.command[0] ?? ''),
+      args: commandArray ? [...p.args] : [...p.command.slice(1), ...p.args],
       direct: p.direct,
       buildpackID: p.buildpackId,
       ...(p.workingDir ? { 'working-dir': p.workingDir } : {}),
+      ...(p.execEnv && p.execEnv.length > 0 ? { 'exec-env': [...p.execEnv] } : {}),
     })),
     buildpacks: meta.buildpacks.map(mod),
     ...(meta.extensions.length > 0 ? { extensions: meta.extensions.map(mod) } : {}),
@@ -137,7 +152,7 @@ export interface ConfigInputs {
   readonly base: ImageConfig;
   readonly layers: string;
   readonly app: string;
-  readonly platformApi: string;
+  readonly platformApi: ApiVersion;
   readonly meta: BuildMetadata;
   readonly lifecycle: LifecycleMetadata;
   readonly project: ProjectMetadata;
@@ -153,10 +168,10 @@ export function configChanges(i: ConfigInputs, log: Logger): ConfigChanges {
     labels[l.key] = l.value;
   }
   labels[LIFECYCLE_METADATA_LABEL] = lifecycleMetadataLabel(i.lifecycle);
-  labels[BUILD_METADATA_LABEL] = buildMetadataLabel(i.meta, i.launcher);
+  labels[BUILD_METADATA_LABEL] = buildMetadataLabel(i.meta, i.launcher, i.platformApi);
   labels[PROJECT_METADATA_LABEL] = projectMetadataLabel(i.project);
   return {
-    env: imageEnv(i.base, i.layers, i.app, i.platformApi),
+    env: imageEnv(i.base, i.layers, i.app, apiString(i.platformApi)),
     labels,
     // S-3: no io.buildpacks.rebasable label on ordinary images (the run image's labels are kept).
     entrypoint: [...i.entrypoint],

@@ -1,6 +1,14 @@
-import { type Report, writeReport } from '../files/index.ts';
+import { join } from 'node:path';
+import { escapeId } from '../buildpack/store.ts';
+import { type GroupElement, type Report, readBuildToml, writeReport } from '../files/index.ts';
 import type { Image } from '../image/index.ts';
-import { LifecycleError, type Logger, messageOf } from '../platform/index.ts';
+import {
+  type ApiVersion,
+  LifecycleError,
+  type Logger,
+  messageOf,
+  platformFeatures,
+} from '../platform/index.ts';
 import type { ImageStore, StoreWriteResult } from './image-store.ts';
 
 /**
@@ -81,4 +89,24 @@ export async function writeExportReport(path: string, report: Report): Promise<v
       },
     );
   }
+}
+
+/**
+ * report.toml's `[build]` before Platform API 0.9 (platform-0.8.md "report.toml"): the legacy `[[bom]]`
+ * of every buildpack's `<layers>/<buildpack>/build.toml`, each with its buildpack, as the reference. From
+ * 0.9 the build BOM is an SBOM file and `[build]` is absent (platform-0.9.md "exporter").
+ */
+export async function withBuildReport(
+  report: Report,
+  api: ApiVersion,
+  layers: string,
+  group: readonly GroupElement[],
+): Promise<Report> {
+  if (platformFeatures.bomAsSbomFile(api)) return report;
+  const bom = [];
+  for (const bp of group) {
+    const toml = await readBuildToml(join(layers, escapeId(bp.id), 'build.toml'));
+    bom.push(...toml.bom.map((b) => ({ ...b, buildpack: { id: bp.id, version: bp.version } })));
+  }
+  return { ...report, build: { bom } };
 }

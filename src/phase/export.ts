@@ -39,7 +39,7 @@ import { openLaunchCache } from './export-launch-cache.ts';
 import { layerMaker } from './export-layers.ts';
 import { checkConfigSize } from './export-limits.ts';
 import { planLayers } from './export-plan.ts';
-import { saveImage, writeExportReport } from './export-report.ts';
+import { saveImage, withBuildReport, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
 import { REBASABLE_LABEL } from './extend.ts';
 import { type ImageStore, imageStore } from './image-store.ts';
@@ -302,7 +302,7 @@ async function exportAsUser(
           base,
           layers: o.layers,
           app: o.app,
-          platformApi: apiString(o.platformApi),
+          platformApi: o.platformApi,
           meta,
           lifecycle,
           project,
@@ -333,13 +333,15 @@ async function exportAsUser(
         ],
         config,
         created,
+        history: platformFeatures.imageHistory(o.platformApi) ? 'keep' : 'normalize',
       });
       checkConfigSize(image, o.layers, lifecycle);
       const reuseFrom = [readable(store, runRef), ...(prevRef ? [readable(store, prevRef)] : [])];
       const saved = await saveImage(store, o.images, image, reuseFrom, log);
-      await writeExportReport(o.report, saved.report);
+      const report = await withBuildReport(saved.report, o.platformApi, o.layers, group.group);
+      await writeExportReport(o.report, report);
       await launchCache?.save(layers);
-      return { report: saved.report, image, identifier: saved.identifier, layers: plan.counts };
+      return { report, image, identifier: saved.identifier, layers: plan.counts };
     };
     if (o.parallel) {
       const [image, cache] = await Promise.allSettled([doImage(), doCache()]);

@@ -189,6 +189,12 @@ export const platformFeatures = {
   runToml: since('0.12'),
   /** `-stack` / CNB_STACK_PATH (platform-0.11.md "stack.toml"): before 0.12 (the creator keeps it, D-302). */
   stackToml: before('0.12'),
+  /**
+   * The app image keeps the run image's history and gets one `created_by` entry per added layer; before,
+   * every history entry is only `{created}` (the reference's exporter asks imgutil for history from 0.12;
+   * the spec is silent, D-311) (0.12+).
+   */
+  imageHistory: since('0.12'),
   /** OCI layout export: `-layout`, `-layout-dir` (platform.md "Experimental Features") (0.12+). */
   ociLayout: since('0.12'),
   /**

@@ -187,8 +187,8 @@ export function parseEnv(text: string): Record<string, string> {
   return out;
 }
 
-/** The detector's flags for a workspace: the dirs, the e2e buildpacks and an order (default the e2e one). */
-export function detectorFlags(ws: Workspace, order = ORDER): string[] {
+/** The detector's flags for a workspace: the dirs, an order and buildpacks (default the e2e ones). */
+export function detectorFlags(ws: Workspace, order = ORDER, buildpacks = BUILDPACKS): string[] {
   return [
     '-app',
     ws.app,
@@ -197,15 +197,15 @@ export function detectorFlags(ws: Workspace, order = ORDER): string[] {
     '-platform',
     ws.platform,
     '-buildpacks',
-    BUILDPACKS,
+    buildpacks,
     '-order',
     order,
   ];
 }
 
 /** The creator's flags for a workspace (platform.md `creator`): the dirs, buildpacks, order, launcher. */
-export async function creatorFlags(ws: Workspace, order = ORDER): Promise<string[]> {
-  return [...detectorFlags(ws, order), '-launcher', join(await lifecycleDir(), 'launcher')];
+export async function creatorFlags(ws: Workspace, order = ORDER, buildpacks = BUILDPACKS): Promise<string[]> {
+  return [...detectorFlags(ws, order, buildpacks), '-launcher', join(await lifecycleDir(), 'launcher')];
 }
 
 /** A free loopback port with nothing listening on it (an unreachable registry). */

@@ -1,9 +1,10 @@
 // Every phase at every supported Platform API against a real registry and Docker engine: the five phases,
 // the image run by the launcher, a rebase and a creator rebuild (platform-versions/platform-0.X.md;
 // platform.md "Platform API Compatibility"). One registry, one engine and one small run image are shared;
-// the versions build concurrently, three at a time.
+// the versions build concurrently, three at a time. Besides the e2e buildpacks, apis/bom writes the
+// legacy BOM that the exporter lists before 0.9.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Image, mutate, remote } from '../../src/image/index.ts';
@@ -15,7 +16,6 @@ import {
   dockerRun,
   jsonLabel,
   lifecycleDir,
-  ORDER,
   ok,
   phase,
   type Workspace,
@@ -31,6 +31,7 @@ const minor = (v: string) => Number(v.split('.')[1]);
 interface Outcome {
   readonly ws: Workspace;
   readonly analyzed: Record<string, unknown>;
+  readonly report: Record<string, unknown>;
   readonly image: Image;
   readonly rebaser: { stdout: string; stderr: string };
   readonly created: Image;
@@ -43,6 +44,8 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
   let reg: RegistryHandle;
   let d: Dockerd;
   let run: { name: string; ref: string };
+  /** The e2e buildpacks and apis/bom, their order, and (for 0.15's system.toml) the order without e2e/runtime. */
+  let fixtures: { buildpacks: string; order: string; appOnly: string; system: string };
   const outcomes = new Map<Version, Promise<Outcome>>();
   const workspaces: Workspace[] = [];
 
@@ -58,34 +61,39 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
     await writeFile(join(ws.root, 'run.toml'), `[[images]]\nimage = "${run.name}"\n`);
     const image = `${reg.host}/matrix/app-${v}:latest`;
     const L = ['-layers', ws.layers];
-    const dirs = ['-app', ws.app, ...L, '-platform', ws.platform, '-buildpacks', BUILDPACKS];
+    const dirs = ['-app', ws.app, ...L, '-platform', ws.platform, '-buildpacks', fixtures.buildpacks];
     const launcher = join(await lifecycleDir(), 'launcher');
     ok(await phase('analyzer', [...L, ...runFile, image], env), `analyzer ${v}`);
     const analyzed = await ws.readToml('layers/analyzed.toml');
-    ok(await phase('detector', [...dirs, '-order', ORDER], env), `detector ${v}`);
+    ok(await phase('detector', [...dirs, '-order', fixtures.order], env), `detector ${v}`);
     ok(await phase('restorer', [...L, '-cache-dir', ws.cache], env), `restorer ${v}`);
     ok(await phase('builder', dirs, env), `builder ${v}`);
     const exportArgs = ['-app', ws.app, ...L, '-cache-dir', ws.cache, '-launcher', launcher];
     ok(await phase('exporter', [...exportArgs, ...runFile, image], env), `exporter ${v}`);
+    const report = await ws.readToml('layers/report.toml');
     const built = await remote.image(image);
     const web = (await dockerRun(d, image)).stdout;
     const hello = (
       await dockerRun(d, image, { opts: ['--entrypoint', '/cnb/process/hello'], cmd: ['there'] })
     ).stdout;
     const rebased = `${reg.host}/matrix/app-${v}:rebased`;
-    const report = join(ws.root, 'rebase-report.toml');
+    const rebaseReport = join(ws.root, 'rebase-report.toml');
     const rebaser = ok(
-      await phase('rebaser', ['-report', report, '-run-image', run.name, image, rebased], env),
+      await phase('rebaser', ['-report', rebaseReport, '-run-image', run.name, image, rebased], env),
       `rebaser ${v}`,
     );
-    // A rebuild by the creator from the first image and the same cache.
+    // A rebuild by the creator from the first image and the same cache; at 0.15 e2e/runtime comes from
+    // system.toml (platform-0.15.md "detector").
     await ws.fresh();
+    const system = minor(v) >= 15 ? ['-system', fixtures.system] : [];
+    const order = minor(v) >= 15 ? fixtures.appOnly : fixtures.order;
     const createdRef = `${reg.host}/matrix/app-${v}:created`;
     const creator = ok(
       await phase(
         'creator',
         [
-          ...(await creatorFlags(ws)),
+          ...(await creatorFlags(ws, order, fixtures.buildpacks)),
+          ...system,
           '-cache-dir',
           ws.cache,
           '-previous-image',
@@ -100,6 +108,7 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
     return {
       ws,
       analyzed,
+      report,
       image: built,
       rebaser,
       created: await remote.image(createdRef),
@@ -118,6 +127,23 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
     const name = `${reg.host}/matrix/run:latest`;
     const w = await remote.write(name, image);
     run = { name, ref: `${reg.host}/matrix/run@${w.digest}` };
+    const fx = await workspace('matrix-fixtures-');
+    workspaces.push(fx);
+    const buildpacks = join(fx.root, 'buildpacks');
+    await cp(BUILDPACKS, buildpacks, { recursive: true });
+    await cp(join(import.meta.dirname, '..', '..', 'testdata', 'platform-apis', 'buildpacks'), buildpacks, {
+      recursive: true,
+    });
+    const ref = (id: string) => `[[order.group]]\nid = "${id}"\nversion = "0.0.1"\n`;
+    fixtures = {
+      buildpacks,
+      order: join(fx.root, 'order.toml'),
+      appOnly: join(fx.root, 'app-only.toml'),
+      system: join(fx.root, 'system.toml'),
+    };
+    await writeFile(fixtures.order, `[[order]]\n${ref('e2e/runtime')}${ref('e2e/app')}${ref('apis/bom')}`);
+    await writeFile(fixtures.appOnly, `[[order]]\n${ref('e2e/app')}${ref('apis/bom')}`);
+    await writeFile(fixtures.system, '[[system.pre.buildpacks]]\nid = "e2e/runtime"\nversion = "0.0.1"\n');
     const queue = [...SUPPORTED_PLATFORM_APIS];
     const lanes = [0, 1, 2].map(async () => {
       for (let v = queue.shift(); v !== undefined; v = queue.shift()) {
@@ -179,9 +205,47 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
       // User args are appended before 0.10, replace the process's args from 0.10 (platform-0.10.md "launcher").
       assert.equal(o.hello, minor(v) < 10 ? 'Hello, world there!\n' : 'Hello, there!\n');
       assert.match(o.rebaser.stdout, /Rebased/);
+      // io.buildpacks.build.metadata: the legacy launch BOM before 0.9 (platform-0.8.md "Labels"), none
+      // after; a process `command` is a string before 0.10, its other entries leading `args`
+      // (platform-0.9.md "Labels"; D-311), an array from 0.10 (platform-0.10.md "Labels").
+      const bm = jsonLabel(o.image, 'io.buildpacks.build.metadata') as {
+        bom?: unknown;
+        processes: { type: string; command: unknown; args: string[] }[];
+      };
+      const bomOf = (name: string, version: string) => [
+        { name, metadata: { version }, buildpack: { id: 'apis/bom', version: '0.0.1' } },
+      ];
+      assert.deepEqual(bm.bom, minor(v) < 9 ? bomOf('launch-dep', '1.0.0') : undefined);
+      const where = bm.processes.find((p) => p.type === 'where')!;
+      if (minor(v) < 10) {
+        assert.equal(where.command, 'sh');
+        assert.equal(where.args[0], '-c');
+      } else {
+        assert.deepEqual((where.command as string[]).slice(0, 2), ['sh', '-c']);
+        assert.deepEqual(where.args, []);
+      }
+      // report.toml `[build]` lists the build BOM before 0.9 (platform-0.8.md "report.toml").
+      assert.deepEqual(o.report['build'], minor(v) < 9 ? { bom: bomOf('build-dep', '2.0.0') } : undefined);
+      // History: only `created` before 0.12, `created_by` per layer from 0.12 (D-311).
+      const history = o.image.config.history ?? [];
+      assert.equal(history.length, o.image.layers.length);
+      if (minor(v) < 12)
+        assert.ok(
+          history.every((h) => Object.keys(h).join() === 'created'),
+          JSON.stringify(history),
+        );
+      else
+        assert.ok(history.some((h) => /Created by buildpack: e2e\/runtime@0.0.1/.test(h.created_by ?? '')));
       // The creator's rebuild restored the cache at this version (platform.md "restorer").
       assert.match(o.creator.stdout, /Restoring data for "e2e\/runtime:runtime" from cache/);
       assert.ok(o.created.config.config.Env?.includes(`CNB_PLATFORM_API=${v}`));
+      const created = jsonLabel(o.created, 'io.buildpacks.build.metadata') as {
+        buildpacks: { id: string }[];
+      };
+      assert.deepEqual(
+        created.buildpacks.map((b) => b.id),
+        ['e2e/runtime', 'e2e/app', 'apis/bom'],
+      );
     });
   }
 });
