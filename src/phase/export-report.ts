@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { escapeId } from '../buildpack/store.ts';
+import { escapeId } from '../buildpack/index.ts';
 import { type GroupElement, type Report, readBuildToml, writeReport } from '../files/index.ts';
 import type { Image } from '../image/index.ts';
 import {
