@@ -1,4 +1,4 @@
-import { ExitCode, isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
+import { ExitCode, toPhaseError } from '../platform/index.ts';
 
 /**
  * Exit code of a build-specific lifecycle error that is not a failing bin/build (platform.md
@@ -11,8 +11,6 @@ export const BUILD_ERROR_EXIT = ExitCode.build;
  * Re-raises a problem found while building as a build error (exit 52), keeping its code and
  * message. Errors that already carry a specific exit code (12, 51, ...) pass through unchanged.
  */
-export function asBuildError(e: unknown, prefix = ''): LifecycleError {
-  if (isLifecycleError(e) && e.exitCode !== 1) return e;
-  const code = isLifecycleError(e) ? e.code : 'ERR_BUILD';
-  return new LifecycleError(code, BUILD_ERROR_EXIT, `${prefix}${messageOf(e)}`, { cause: e });
+export function asBuildError(e: unknown, context?: string): Error {
+  return toPhaseError(e, 'build', context);
 }

@@ -190,6 +190,6 @@ async function readOutputs(
       met: metRequires(i.plan, buildToml.unmet),
     };
   } catch (e) {
-    throw asBuildError(e, `buildpack ${bp}: `);
+    throw asBuildError(e, `buildpack ${bp}`);
   }
 }

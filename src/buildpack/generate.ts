@@ -13,14 +13,7 @@ import {
   removeMet,
   writeFileAtomic,
 } from '../files/index.ts';
-import {
-  buildpackFeatures,
-  ExitCode,
-  isLifecycleError,
-  LifecycleError,
-  type Logger,
-  messageOf,
-} from '../platform/index.ts';
+import { buildpackFeatures, LifecycleError, type Logger, toPhaseError } from '../platform/index.ts';
 import type { DetectContext } from './detect.ts';
 import { analyzeRunDockerfile, checkBuildDockerfile } from './dockerfile.ts';
 import { execBuildpack } from './exec.ts';
@@ -99,13 +92,7 @@ export async function generate(inputs: GenerateInputs, log: Logger): Promise<Gen
     return { plan, analyzed };
   } catch (e) {
     // A failing bin/generate is 91; everything else here is a generation error (92).
-    if (
-      isLifecycleError(e) &&
-      (e.exitCode === ExitCode.extensionGenerate || e.exitCode === ExitCode.generate)
-    )
-      throw e;
-    const code = isLifecycleError(e) ? e.code : 'ERR_GENERATE';
-    throw new LifecycleError(code, 'generate', `failed to generate: ${messageOf(e)}`, { cause: e });
+    throw toPhaseError(e, 'generate', 'failed to generate');
   } finally {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

@@ -18,6 +18,7 @@ import {
   type Logger,
   messageOf,
   platformFeatures,
+  toPhaseError,
 } from '../platform/index.ts';
 import { restoreSbomLayer } from './analyze-sbom.ts';
 import { type ImageStore, imageStore, isLayoutPath } from './image-store.ts';
@@ -114,13 +115,6 @@ export function validateAnalyzeReferences(o: {
   }
 }
 
-/** Re-codes a failure as an analysis error (exit 32), keeping invalid-argument errors (exit 3). */
-function analyzeError(action: string, e: unknown): LifecycleError {
-  if (isLifecycleError(e) && e.exitCode === 3) return e;
-  const code = isLifecycleError(e) ? e.code : 'ERR_ANALYZE';
-  return new LifecycleError(code, 'analyze', `${action}: ${messageOf(e)}`, { cause: e });
-}
-
 /**
  * docs/reference-behaviour.md §1 "Registry access validation" (registry mode): read access to the previous
  * and run images, read/write access to the app image, every tag and the cache image. The cache image is
@@ -140,13 +134,13 @@ async function ensureRegistryAccess(
   try {
     if (store.kind === 'registry') for (const r of [o.previous, o.run]) await store.checkRead(r);
   } catch (e) {
-    throw analyzeError('failed to initialize analyzer: validating registry read access', e);
+    throw toPhaseError(e, 'analyze', 'failed to initialize analyzer: validating registry read access');
   }
   try {
     if (o.cacheImage) await cacheStore?.checkWrite(o.cacheImage);
     if (store.kind === 'registry') for (const r of [o.image, ...o.tags]) await store.checkWrite(r);
   } catch (e) {
-    throw analyzeError('failed to initialize analyzer: validating registry write access', e);
+    throw toPhaseError(e, 'analyze', 'failed to initialize analyzer: validating registry write access');
   }
 }
 
@@ -165,7 +159,7 @@ async function analyzePrevious(
       log.debug(messageOf(e));
       return { reference: '', metadata: {} };
     }
-    throw analyzeError(`failed to get previous image ${ref}`, e);
+    throw toPhaseError(e, 'analyze', `failed to get previous image ${ref}`);
   }
   if (img === undefined) {
     log.info(`Image with name "${ref}" not found`);
@@ -192,7 +186,7 @@ async function analyzeRun(
   try {
     img = await store.read(ref);
   } catch (e) {
-    throw analyzeError(`failed to get run image ${ref}`, e);
+    throw toPhaseError(e, 'analyze', `failed to get run image ${ref}`);
   }
   if (img === undefined) {
     // Like the reference, a missing run image is recorded with an empty reference and the default platform.
@@ -295,7 +289,7 @@ async function analyzeAsUser(
       await restoreSbomLayer(prev.image, prev.metadata.sbom.sha, o.layers, log, cache || undefined);
     }
   } catch (e) {
-    throw analyzeError('failed to restore SBOM layer from previous image', e);
+    throw toPhaseError(e, 'analyze', 'failed to restore SBOM layer from previous image');
   } finally {
     await (prev.image as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
   }
@@ -312,7 +306,7 @@ async function analyzeAsUser(
   try {
     await writeAnalyzed(o.analyzed, analyzed);
   } catch (e) {
-    throw analyzeError(`failed to write analyzed metadata to ${o.analyzed}`, e);
+    throw toPhaseError(e, 'analyze', `failed to write analyzed metadata to ${o.analyzed}`);
   }
   return analyzed;
 }

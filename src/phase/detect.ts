@@ -40,14 +40,12 @@ import {
   type ApiVersion,
   buildpackFeatures,
   checkExperimental,
-  ExitCode,
-  isLifecycleError,
   LifecycleError,
   type Logger,
   type LogLevel,
   limiter,
-  messageOf,
   platformFeatures,
+  toPhaseError,
 } from '../platform/index.ts';
 import {
   applyEnv,
@@ -132,15 +130,7 @@ async function readOsRelease(path: string): Promise<OsDistro | undefined> {
 
 function initError(e: unknown, what: string): never {
   // Errors that carry a specific exit code (e.g. 12) keep it (docs/reference-behaviour.md §0.4).
-  if (isLifecycleError(e) && e.exitCode !== ExitCode.failed) throw e;
-  throw new LifecycleError(
-    isLifecycleError(e) ? e.code : 'ERR_DETECT_INIT',
-    'failed',
-    `failed to initialize detector: ${what}: ${messageOf(e)}`,
-    {
-      cause: e,
-    },
-  );
+  throw toPhaseError(e, 'detectInit', `failed to initialize detector: ${what}`);
 }
 
 /**

@@ -19,11 +19,11 @@ import {
   type ApiVersion,
   apiString,
   checkBuildpackApi,
-  isLifecycleError,
   LifecycleError,
   type Logger,
   messageOf,
   platformFeatures,
+  toPhaseError,
 } from '../platform/index.ts';
 import { exportCache } from './export-cache.ts';
 import {
@@ -116,16 +116,6 @@ export interface ExportResult {
 
 /** The execution environment label (the reference's `io.buildpacks.exec-env`). */
 export const EXEC_ENV_LABEL = 'io.buildpacks.exec-env';
-
-const exportError = (msg: string, cause?: unknown) =>
-  new LifecycleError('ERR_EXPORT', 'export', msg, cause === undefined ? undefined : { cause });
-
-/** Anything but input errors (3) and API errors (11, 12) fails the export with 62 (docs/reference-behaviour.md §6). */
-function asExportError(e: unknown): unknown {
-  if (isLifecycleError(e) && [2, 3, 11, 12, 62].includes(e.exitCode)) return e;
-  if (e instanceof Error && e.name === 'AbortError') return e;
-  return exportError(`failed to export: ${messageOf(e)}`, e);
-}
 
 /** The base image with every history entry stamped with the creation time (as the reference does). */
 function normalizedBase(base: Image, created: string): Image {
@@ -353,7 +343,7 @@ async function exportAsUser(
     await doCache();
     return result;
   } catch (e) {
-    throw asExportError(e);
+    throw toPhaseError(e, 'export', 'failed to export');
   } finally {
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
   }

@@ -8,11 +8,11 @@ import {
 import { type Image, parseReference, rebase as rebaseImage } from '../image/index.ts';
 import {
   type ApiVersion,
-  isLifecycleError,
   LifecycleError,
   type Logger,
   messageOf,
   platformFeatures,
+  toPhaseError,
 } from '../platform/index.ts';
 import { imageStore } from './image-store.ts';
 import { rebasedLabelChanges, rebaseProblems, runImageAllowed, runImageCandidates } from './rebase-rules.ts';
@@ -183,7 +183,6 @@ async function wrap<T>(fn: () => Promise<T>, what: string): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (isLifecycleError(e) && (e.exitCode === 11 || e.exitCode === 12 || e.exitCode === 3)) throw e;
-    throw fail(`${what}: ${messageOf(e)}`, e);
+    throw toPhaseError(e, 'rebase', what);
   }
 }

@@ -26,11 +26,11 @@ import { auth, parseReference } from '../image/index.ts';
 import {
   type ApiVersion,
   checkBuildpackApi,
-  isLifecycleError,
   LifecycleError,
   type Logger,
   messageOf,
   platformFeatures,
+  toPhaseError,
 } from '../platform/index.ts';
 import { imageStore } from './image-store.ts';
 import { becomeBuildUser, isRoot } from './privileges/index.ts';
@@ -190,7 +190,7 @@ async function openRestoreCache(
     } catch (e) {
       // platform.md `restorer` "Outputs": a cache image the registry cannot serve (after the retries) is
       // a restoration error, 40-49 (D-211).
-      throw restoreError(e);
+      throw toPhaseError(e, 'restore', 'failed to restore');
     }
   }
   if (o.cacheDir) return openCache({ dir: o.cacheDir });
@@ -235,17 +235,6 @@ async function restoreMetadata(
     shas.set(bp.id, m);
   }
   return shas;
-}
-
-/** Errors of the restore proper become exit 42 (`failed to restore: …`); API errors keep their code. */
-function restoreError(e: unknown): unknown {
-  if (isLifecycleError(e) && e.exitCode !== 1) return e;
-  return new LifecycleError(
-    isLifecycleError(e) ? e.code : 'ERR_RESTORE',
-    'restore',
-    `failed to restore: ${messageOf(e)}`,
-    { cause: e },
-  );
 }
 
 /**
@@ -306,6 +295,6 @@ export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
     if (platformFeatures.sbomFiles(o.platformApi))
       await restoreSboms({ layers: o.layers, buildpacks, cache, cacheMetadata: cacheMeta, chown, log });
   } catch (e) {
-    throw restoreError(e);
+    throw toPhaseError(e, 'restore', 'failed to restore');
   }
 }

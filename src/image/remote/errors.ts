@@ -1,4 +1,4 @@
-import { LifecycleError, parseBoundedJson } from '../../platform/index.ts';
+import { type ErrorCode, LifecycleError, parseBoundedJson } from '../../platform/index.ts';
 
 /** Where a registry operation happened, for messages. */
 export interface OpContext {
@@ -32,7 +32,7 @@ function where(ctx: OpContext): string {
 export function statusError(ctx: OpContext, status: number, detail: string, attempts = 1): LifecycleError {
   const d = detail === '' ? '' : ` (${detail})`;
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
-  let code = 'ERR_REGISTRY_STATUS';
+  let code: ErrorCode = 'ERR_REGISTRY_STATUS';
   let advice = 'check the registry and retry';
   if (status === 401) {
     code = 'ERR_REGISTRY_UNAUTHORIZED';
