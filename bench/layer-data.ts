@@ -5,13 +5,14 @@ import { join } from 'node:path';
 /**
  * Deterministic benchmark tree: about `totalBytes` of mixed files. Half the bytes are incompressible
  * (AES-CTR keystream), half text-like (words from a fixed vocabulary, ~3-4x at gzip -1). Sizes mix many
- * small files, medium files and a few large ones, in nested directories.
+ * small files, medium files and a few large ones, in nested directories. Another `seed`, other bytes.
  */
 export async function makeBenchTree(
   root: string,
   totalBytes: number,
+  seed = 'layer-bench',
 ): Promise<{ files: number; bytes: number }> {
-  const key = createHash('sha256').update('layer-bench').digest().subarray(0, 16);
+  const key = createHash('sha256').update(seed).digest().subarray(0, 16);
   const stream = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
   const random = (n: number): Buffer => stream.update(Buffer.alloc(n));
   const words = 'the of and to in is for on that with as by at from this which be are or an it not but have'

@@ -67,6 +67,9 @@ export class ParallelGzip extends Transform {
     const opts: ZlibOptions = {
       level: this.level,
       finishFlush: constants.Z_SYNC_FLUSH,
+      // One output buffer for the whole block: with zlib's default 16 KiB, each block took dozens of
+      // thread-pool round trips through the main thread (docs/performance.md). Same bytes either way.
+      chunkSize: Math.max(64 << 10, block.length + (block.length >> 3) + 1024),
       ...(this.previousTail ? { dictionary: this.previousTail } : {}),
     };
     const p = deflateBlock(block, opts);

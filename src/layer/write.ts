@@ -6,6 +6,7 @@ import { type Duplex, PassThrough, Transform, type Writable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises';
 import { createGzip, type ZlibOptions } from 'node:zlib';
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
+import { FileSink } from './file-sink.ts';
 import { ParallelGzip } from './parallel-gzip.ts';
 import { tarChunks } from './tar-writer.ts';
 import { type DirSource, type LayerEntry, walkDir } from './walk.ts';
@@ -29,6 +30,8 @@ export interface WriteLayerOptions {
   readonly parallel?: { readonly blockSize?: number; readonly threads?: number };
   /** Also write the uncompressed tar here, in the same pass (e.g. the cache's copy of the layer). */
   readonly tarSink?: LayerSink;
+  /** With a file sink: told the bytes on disk after each write (a streaming upload follows the file, D-382). */
+  readonly onFlushed?: (bytes: number) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -46,10 +49,13 @@ function isDirSource(s: LayerSource): s is DirSource {
   return typeof (s as DirSource).dir === 'string' && !(Symbol.iterator in s) && !(Symbol.asyncIterator in s);
 }
 
-function open(sink: LayerSink): { stream: Writable; discard: () => Promise<void> } {
+function open(
+  sink: LayerSink,
+  onFlushed?: (bytes: number) => void,
+): { stream: Writable; discard: () => Promise<void> } {
   if (typeof sink !== 'string') return { stream: sink, discard: async () => {} };
   return {
-    stream: createWriteStream(sink, { highWaterMark: 1 << 20 }),
+    stream: onFlushed ? new FileSink(sink, onFlushed) : createWriteStream(sink, { highWaterMark: 1 << 20 }),
     discard: () => rm(sink, { force: true }),
   };
 }
@@ -96,7 +102,7 @@ export async function writeLayer(
   signal?.throwIfAborted();
   const entries = isDirSource(source) ? walkDir(source, signal) : source;
   const gz = compressor(opts);
-  const out = open(sink);
+  const out = open(sink, opts.onFlushed);
   const tarOut = opts.tarSink === undefined ? undefined : open(opts.tarSink);
   const none = opts.compression === 'none';
   const diff = createHash('sha256');

@@ -1,5 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { Writable } from 'node:stream';
-import type { Layer } from '../image/index.ts';
+import type { Layer, remote } from '../image/index.ts';
 import {
   type LayerEntry,
   type LayerSource,
@@ -48,6 +49,11 @@ export interface LayerMakerOptions {
   /** Compress with the pigz-style block compressor on this many threads (deterministic bytes). */
   readonly threads?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The image's repository: each new layer is uploaded while it is compressed (D-382) or as soon as it
+   * is made (D-383), so the image write finds it there.
+   */
+  readonly early?: remote.EarlyUploads;
 }
 
 /** Makes layers with reuse; identical ids share one result (docs/reference-behaviour.md §6). */
@@ -78,6 +84,26 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
     parallel: opts.threads === undefined ? {} : { threads: opts.threads },
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
+  /** Compresses a layer into a new temp blob, sending it to the image's repository early when asked. */
+  const compress = async (spec: LayerSpec, tarSink: boolean): Promise<MadeLayer> => {
+    const path = `${opts.tmpDir}/${fileName(spec.id, n++)}`;
+    const follow = opts.early?.follow(path);
+    let layer: Layer;
+    try {
+      layer = await layerFromDir(await spec.source(), path, {
+        ...wopts,
+        ...(tarSink && spec.tarSink ? { tarSink: spec.tarSink } : {}),
+        ...(follow ? { onFlushed: (b: number) => follow.grow(b) } : {}),
+      });
+    } catch (e) {
+      follow?.abort();
+      throw e;
+    }
+    if (follow && !follow.finish(layer.digest, layer.size))
+      // Our own temp blob, just hashed while written: read as it is (the registry checks the digest).
+      opts.early?.push({ digest: layer.digest, size: layer.size, open: async () => createReadStream(path) });
+    return { layer, diffID: layer.diffID, reused: false };
+  };
   const make = async (spec: LayerSpec): Promise<MadeLayer> => {
     const shas = spec.previousSha === undefined ? [] : [spec.previousSha].flat();
     const candidates = shas.filter((s) => opts.previous.has(s));
@@ -90,18 +116,9 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
         });
         const prev = candidates.includes(d.diffID) ? opts.previous.get(d.diffID) : undefined;
         if (prev) return { layer: prev, diffID: d.diffID, reused: true };
-        const layer = await layerFromDir(
-          await spec.source(),
-          `${opts.tmpDir}/${fileName(spec.id, n++)}`,
-          wopts,
-        );
-        return { layer, diffID: layer.diffID, reused: false };
+        return await compress(spec, false);
       }
-      const layer = await layerFromDir(await spec.source(), `${opts.tmpDir}/${fileName(spec.id, n++)}`, {
-        ...wopts,
-        ...(spec.tarSink ? { tarSink: spec.tarSink } : {}),
-      });
-      return { layer, diffID: layer.diffID, reused: false };
+      return await compress(spec, true);
     } catch (e) {
       throw new LifecycleError(
         'ERR_EXPORT_LAYER',

@@ -234,9 +234,11 @@ async function exportAsUser(
     const previousMeta: LifecycleMetadata = previous ? lifecycleMetadataFromToml(analyzed.metadata) : {};
     const previousLayers = new Map<string, Layer>();
     for (const l of previous?.layers ?? []) previousLayers.set(l.diffID, l);
+    const early = store.early?.(o.images[0] as string);
     const maker = layerMaker({
       tmpDir: tmp,
       previous: previousLayers,
+      ...(early ? { early } : {}),
       ...(o.threads === undefined ? {} : { threads: o.threads }),
     });
     const epoch = platformFeatures.sourceDateEpoch(o.platformApi) ? o.sourceDateEpoch : undefined;

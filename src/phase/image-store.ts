@@ -112,6 +112,11 @@ export interface ImageStore {
   /** Layout mode: the directory of `ref` (platform.md "Map an image reference to a path"); else `ref`. */
   locate(ref: string): string;
   /**
+   * Registry mode: uploads into `ref`'s repository ahead of {@link writeEach} (D-382, D-383), in the
+   * session the writes use, so they find the blobs there. Undefined elsewhere.
+   */
+  early?(ref: string): remote.EarlyUploads | undefined;
+  /**
    * Resolves registry credentials for `refs` now (docs/reference-behaviour.md §0.8: the keychain is built
    * before privileges are dropped, when docker config.json may still be readable).
    */
@@ -207,6 +212,16 @@ function registryStore(o: ImageStoreOptions): ImageStore {
     },
     canRead,
     locate: (ref) => ref,
+    early(ref) {
+      try {
+        return remote.earlyUploads(ref, {
+          ...opts,
+          onFallback: (what, e) => log.debug(`Uploading ${what} in one request: ${messageOf(e)}`),
+        });
+      } catch {
+        return undefined; // not a valid reference: the write says why
+      }
+    },
     async primeCredentials(refs) {
       const registries = new Set<string>();
       for (const r of refs) {

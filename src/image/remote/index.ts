@@ -8,6 +8,13 @@ export { type BlobSource, headBlob, type PushOutcome, pushBlob } from './blob.ts
 export { getBlob, getBlobBytes, MAX_CONFIG_BYTES } from './blob-read.ts';
 export { type Access, RegistryClient } from './client.ts';
 export {
+  blobKey,
+  type EarlyOptions,
+  type EarlyUploads,
+  earlyUploads,
+  type FollowedUpload,
+} from './early.ts';
+export {
   type BlobOrigin,
   image,
   imageOrigin,

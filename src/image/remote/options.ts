@@ -41,11 +41,16 @@ export interface RemoteOptions {
 export interface RegistrySession {
   readonly pings: Map<string, Promise<unknown>>;
   readonly tokens: Map<string, Promise<string | undefined>>;
+  /**
+   * Early uploads by `<registry>/<repository>@<digest>` (early.ts, D-383): true once the blob is in the
+   * repository, false when the early attempt failed and the write must push it itself.
+   */
+  readonly blobs: Map<string, Promise<boolean>>;
 }
 
 /** A fresh session cache. */
 export function createSession(): RegistrySession {
-  return { pings: new Map(), tokens: new Map() };
+  return { pings: new Map(), tokens: new Map(), blobs: new Map() };
 }
 
 export interface ResolvedOptions {

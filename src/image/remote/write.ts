@@ -5,6 +5,7 @@ import { type Image, type Layer, MediaType } from '../types.ts';
 import { type BlobSource, pushBlob } from './blob.ts';
 import { MAX_CONFIG_BYTES } from './blob-read.ts';
 import { RegistryClient } from './client.ts';
+import { blobKey } from './early.ts';
 import { imageOrigin, layerOrigin } from './image.ts';
 import { putManifest } from './manifest.ts';
 import { type RemoteOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -98,6 +99,9 @@ async function pushAll(
     opts.concurrency,
     async ({ source, from }) => {
       try {
+        // D-383: a blob sent early in this session (early.ts) is waited for, not checked or sent again.
+        const early = opts.session.blobs.get(blobKey(ref.registry, ref.repository, source.digest));
+        if (early !== undefined && (await early)) return;
         await pushBlob(client, source, from);
       } catch (e) {
         ac.abort(e);

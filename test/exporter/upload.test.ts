@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { type Image, remote } from '../../src/image/index.ts';
+import { cleanupFixtures } from '../layout/fixtures.ts';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { type RegistryHandle, startRegistry } from '../support/registry.ts';
+import { cleanupDist, exporter, type Fixture, fixture, ok, pushRunImage } from './helpers.ts';
+
+// D-382/D-383 through the built exporter, the fault proxy and a real registry: a big new layer is
+// uploaded in PATCH chunks while it is compressed, small ones are pushed as soon as made, the image
+// write sends nothing twice, and a registry refusing chunks gets the same image by monolithic PUTs.
+describe('exporter uploads: streamed, early, and the fallback', () => {
+  let reg: RegistryHandle;
+  let proxy: FaultProxy;
+  let fx: Fixture;
+  let streamed: Image;
+
+  const blobPuts = () => proxy.log.filter((e) => e.method === 'PUT' && e.path.includes('/blobs/uploads/'));
+  const exportTo = async (name: string, env: Record<string, string> = {}) =>
+    ok(await exporter([...fx.flags(), '-log-level', 'debug', `${proxy.host}/${name}`], env));
+  /** Every layer and the config read back, verifying digests and diffIDs. */
+  const readBack = async (ref: string) => {
+    const img = await remote.image(ref);
+    for (const l of img.layers) for await (const _ of await l.uncompressed());
+    return img;
+  };
+
+  before(async () => {
+    reg = await startRegistry();
+    proxy = await startFaultProxy(reg.host);
+    const run = await pushRunImage(reg.host);
+    fx = await fixture();
+    // 20 MiB of incompressible bytes: a blob well past the 8 MiB streaming threshold.
+    const big = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16)).update(
+      Buffer.alloc(20 << 20),
+    );
+    await writeFile(join(fx.bpDir, 'hello', 'big.bin'), big);
+    // The run image through the proxy too, so its layers mount (same registry) and the counts are the app's.
+    await fx.analyzed(run.ref.replace(reg.host, proxy.host), `${proxy.host}/run:latest`);
+  });
+  beforeEach(() => {
+    proxy.clearRules();
+    proxy.log.length = 0;
+  });
+  after(async () => {
+    await Promise.all([proxy?.stop(), reg?.stop(), fx?.cleanup()]);
+    await cleanupFixtures();
+    await cleanupDist();
+  });
+
+  it('streams the big layer in PATCH chunks, pushes the others early, and sends no blob twice', async () => {
+    await exportTo('up/streamed:latest');
+    streamed = await readBack(`${reg.host}/up/streamed:latest`);
+    const big = streamed.layers.find((l) => l.size > 8 << 20);
+    assert.ok(big, 'the image has the big layer');
+    const patched = proxy.log.filter((e) => e.method === 'PATCH').reduce((a, e) => a + e.requestBytes, 0);
+    assert.equal(patched, big.size, 'the big blob went in PATCH chunks, each byte once');
+    const finish = blobPuts().filter((e) => e.path.includes(`digest=${encodeURIComponent(big.digest)}`));
+    assert.equal(finish.length, 1);
+    assert.equal(finish[0]?.requestBytes, 0, 'PUT ?digest= closes the session, with no body');
+    // New blobs = the app's layers (not the run image's, which mount) + the config; each uploaded once.
+    const fresh = streamed.layers.length - 2 + 1;
+    assert.equal(blobPuts().length, fresh);
+    assert.equal(proxy.count('POST', '/blobs/uploads/?mount='), 2, 'the run image layers mount');
+  });
+
+  it('a registry refusing PATCH gets the same image through monolithic PUTs', async () => {
+    proxy.addRule({
+      method: 'PATCH',
+      path: '/blobs/uploads/',
+      action: { kind: 'status', status: 405 },
+      times: 100,
+    });
+    const r = await exportTo('up/refused:latest');
+    assert.match(r.stdout, /Uploading .* in one request: .*HTTP 405/);
+    const img = await readBack(`${reg.host}/up/refused:latest`);
+    assert.equal(img.digest, streamed.digest, 'same input, same digests, whatever the upload path');
+    const big = img.layers.find((l) => l.size > 8 << 20);
+    assert.ok(big);
+    const whole = blobPuts().filter((e) => e.requestBytes === big.size);
+    assert.equal(whole.length, 1, 'the big blob in one PUT');
+  });
+});
