@@ -10,6 +10,7 @@ import {
   PHASE_DEFS,
   PHASES,
   type PhaseName,
+  phaseAliases,
   phaseInputs,
   SUPPORTED_PLATFORM_APIS,
 } from '../src/platform/index.ts';
@@ -61,7 +62,8 @@ export function phaseDoc(phase: PhaseName): string {
         : d.default === undefined
           ? ''
           : `\`${String(d.default)}\``;
-    const flagCol = `\`-${d.flag}\`${d.aliases?.length ? ` (also ${d.aliases.map((a) => `\`-${a}\``).join(', ')}, deprecated)` : ''}`;
+    const aliases = phaseAliases(phase, d);
+    const flagCol = `\`-${d.flag}\`${aliases.length ? ` (also ${aliases.map((a) => `\`-${a}\``).join(', ')}, deprecated)` : ''}`;
     rows.push(
       `| ${flagCol} | ${d.env ? `\`${d.env}\`` : ''} | ${dflt} | ${versions(d.flag)} | ${d.description}${experimental(d)} |`,
     );

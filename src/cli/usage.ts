@@ -4,6 +4,7 @@ import {
   isExperimentalAt,
   PHASE_DEFS,
   type PhaseName,
+  phaseAliases,
   phaseInputs,
 } from '../platform/index.ts';
 
@@ -18,10 +19,11 @@ export function usage(phase: PhaseName, api: ApiVersion): string {
     const dflt =
       typeof d.default === 'object' ? d.default.doc : d.default === undefined ? '' : String(d.default);
     const arg = d.kind === 'bool' ? '' : ` <${d.flag}>`;
+    const aliases = phaseAliases(phase, d);
     rows.push(
       `  -${d.flag}${arg}\n      ${d.description}${isExperimentalAt(d, api) ? ' (experimental)' : ''}` +
         `${d.env ? `; env ${d.env}` : ''}${dflt ? `; default ${dflt}` : ''}` +
-        `${d.aliases?.length ? `; also -${d.aliases.join(', -')} (deprecated)` : ''}`,
+        `${aliases.length ? `; also -${aliases.join(', -')} (deprecated)` : ''}`,
     );
   }
   return `Usage: ${def.usage}\n\nFlags:\n${rows.join('\n')}\n`;

@@ -32,6 +32,11 @@ export interface PhaseDef {
    * CNB_USER_ID/CNB_GROUP_ID when started as root (S-7) but, like the reference, take no -uid/-gid.
    */
   readonly envOnly?: readonly string[];
+  /**
+   * Deprecated spellings (an input's `aliases`) this phase accepts: `-image` for `-run-image` on the
+   * exporter and rebaser only, as the reference's `DeprecatedFlagRunImage` (D-312).
+   */
+  readonly aliases?: readonly string[];
   readonly positional: 'none' | 'one' | 'one-or-more';
   /** Log header, e.g. `ANALYZING` (creator prints one per phase). */
   readonly header: string;
@@ -183,6 +188,7 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       ['stack', 'stackToml'],
       'uid',
     ],
+    aliases: ['image'],
     positional: 'one-or-more',
     header: 'EXPORTING',
     usage: 'exporter [flags] <image> [<image>...]',
@@ -238,6 +244,7 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'run-image',
       'uid',
     ],
+    aliases: ['image'],
     positional: 'one-or-more',
     header: 'REBASING',
     usage: 'rebaser [flags] <image> [<image>...]',
@@ -268,9 +275,15 @@ export function phaseInputs(phase: PhaseName, api?: ApiVersion): Map<string, Inp
   for (const d of INPUTS) {
     if (!wanted.has(d.flag)) continue;
     out.set(d.flag, d);
-    for (const a of d.aliases ?? []) out.set(a, d);
+    for (const a of phaseAliases(phase, d)) out.set(a, d);
   }
   return out;
+}
+
+/** The deprecated spellings of input `d` that `phase` accepts (D-312). */
+export function phaseAliases(phase: PhaseName, d: InputDef): readonly string[] {
+  const accepted = PHASE_DEFS[phase].aliases ?? [];
+  return (d.aliases ?? []).filter((a) => accepted.includes(a));
 }
 
 /** Checks the number of positional `<image>` arguments. Exit code 3 when wrong. */

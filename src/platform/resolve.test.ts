@@ -287,10 +287,17 @@ describe('inputs per Platform API (platform-versions/platform-0.X.md "Inputs"; D
     ['rebaser', ['-previous-image', 'p', 'img'], ['0.11'], ['0.10']],
     ['rebaser', ['-force', 'img'], ['0.12'], ['0.11']],
     ['extender', ['-kind', 'run'], ['0.12'], ['0.11']],
+    ['detector', ['-system', '/s.toml'], ['0.15'], ['0.7', '0.14']],
+    ['creator', ['-system', '/s.toml', 'img'], ['0.15'], ['0.7', '0.14']],
+    // `-image` (deprecated -run-image) on the exporter and rebaser only, as the reference (D-312).
+    ['exporter', ['-image', 'r:1', 'img'], ['0.7', '0.15'], []],
+    ['rebaser', ['-image', 'r:1', 'img'], ['0.7', '0.15'], []],
+    ['analyzer', ['-image', 'r:1', 'img'], [], ['0.7', '0.15']],
+    ['creator', ['-image', 'r:1', 'img'], [], ['0.7', '0.15']],
   ];
   for (const [phase, args, ok, undefinedAt] of cases) {
-    it(`${phase} ${args[0]}: exists at ${ok.join(', ')}${undefinedAt.length ? `, exit 2 at ${undefinedAt.join(', ')}` : ''}`, () => {
-      for (const a of ok) assert.equal(exitOf(phase, args, a), 0, a);
+    it(`${phase} ${args[0]}: exists at ${ok.join(', ') || 'no version'}${undefinedAt.length ? `, exit 2 at ${undefinedAt.join(', ')}` : ''}`, () => {
+      for (const a of ok) assert.equal(exitOf(phase, args, a, { CNB_RUN_IMAGE: 'r:1' }), 0, a);
       for (const a of undefinedAt) assert.equal(exitOf(phase, args, a), 2, a);
     });
   }
