@@ -17,7 +17,6 @@ import {
 import { auth, daemon, type Image, type Layer, mutate } from '../image/index.ts';
 import {
   type ApiVersion,
-  apiString,
   checkBuildpackApi,
   LifecycleError,
   type Logger,
