@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, goArch, type Image, type Layer, memoryLayer, remote } from '../image/index.ts';
+import {
+  buildImage,
+  goArch,
+  type Image,
+  type Layer,
+  memoryLayer,
+  remote,
+  toReference,
+} from '../image/index.ts';
 import { fileLayer } from '../layer/index.ts';
 import { LifecycleError, messageOf } from '../platform/index.ts';
 import {
@@ -20,11 +28,16 @@ import type { Cache, CacheLayerSource, CacheWriter } from './types.ts';
  * layers are the cached layers (found by diffID). Each commit pushes a new image built from scratch
  * (Docker media types, like the reference's imgutil), with a single empty layer when there is nothing
  * to cache. Reused layers keep their blobs: the push finds them in the repository and uploads nothing.
- * The previous cache image is not deleted (the tag moves; registries collect untagged manifests).
+ * The previous cache image is kept (the tag moves) unless `deletePrevious` is given.
  */
 export interface ImageCacheOptions extends remote.RemoteOptions {
   /** Where layers added from tar streams are compressed before the push; default the OS temp dir. */
   readonly tmpDir?: string;
+  /**
+   * After a commit that changed the image, delete the previous cache image by digest, warning through
+   * `warn` when the registry refuses (the reference's exporter before Platform API 0.13, D-313).
+   */
+  readonly deletePrevious?: { readonly warn: (message: string) => void };
 }
 
 /** An empty tar (two zero blocks): the single layer of a cache image with nothing cached. */
@@ -43,7 +56,7 @@ async function readPrevious(ref: string, opts: remote.RemoteOptions): Promise<Im
 
 /** Opens an image cache: reads the previous cache image's manifest and config (no layer bytes). */
 export async function openImageCache(ref: string, options: ImageCacheOptions = {}): Promise<Cache> {
-  const { tmpDir, ...rest } = options;
+  const { tmpDir, deletePrevious, ...rest } = options;
   const opts: remote.RemoteOptions = { ...rest, session: rest.session ?? remote.createSession() };
   const previous = await readPrevious(ref, opts);
   const byDiffID = new Map<string, Layer>();
@@ -69,7 +82,9 @@ export async function openImageCache(ref: string, options: ImageCacheOptions = {
     },
     startWrite() {
       if (writer !== undefined) throw new Error('image cache: startWrite called twice');
-      writer = imageWriter(ref, opts, byDiffID, tmpDir ?? tmpdir());
+      const replaced =
+        deletePrevious && previous ? { digest: previous.digest, warn: deletePrevious.warn } : undefined;
+      writer = imageWriter(ref, opts, byDiffID, tmpDir ?? tmpdir(), replaced);
       return writer;
     },
   };
@@ -80,6 +95,7 @@ function imageWriter(
   opts: remote.RemoteOptions,
   previous: ReadonlyMap<string, Layer>,
   tmpRoot: string,
+  replaced?: { readonly digest: string; readonly warn: (message: string) => void },
 ): CacheWriter {
   const layers = new Map<string, Layer>();
   let metadata: CacheMetadata = { buildpacks: [] };
@@ -142,7 +158,8 @@ function imageWriter(
         mediaTypes: 'docker',
       });
       try {
-        await remote.write(ref, img, opts);
+        const written = await remote.write(ref, img, opts);
+        if (replaced && replaced.digest !== written.digest) await deleteReplaced(ref, replaced, opts);
       } catch (e) {
         throw new LifecycleError('ERR_CACHE_COMMIT', 'failed', `saving image '${ref}': ${messageOf(e)}`, {
           cause: e,
@@ -152,4 +169,18 @@ function imageWriter(
       }
     },
   };
+}
+
+/** Deletes the cache image a commit replaced; a refusal is a warning, as the reference. */
+async function deleteReplaced(
+  ref: string,
+  replaced: { readonly digest: string; readonly warn: (message: string) => void },
+  opts: remote.RemoteOptions,
+): Promise<void> {
+  const { name } = toReference(ref);
+  try {
+    await remote.deleteImage(`${name}@${replaced.digest}`, opts);
+  } catch (e) {
+    replaced.warn(`Unable to delete cache image: ${name}@${replaced.digest}: ${messageOf(e)}`);
+  }
 }

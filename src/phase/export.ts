@@ -136,6 +136,7 @@ async function openCacheFor(
         env: o.env,
         keychain,
         insecureRegistries: o.insecureRegistries ?? [],
+        ...(platformFeatures.deletesReplacedCacheImage(o.platformApi) ? { deletePrevious: log } : {}),
       });
     return await openCache({ dir: o.cacheDir! });
   } catch (e) {

@@ -211,6 +211,11 @@ export const platformFeatures = {
   rebaseForce: since('0.12'),
   /** Image extensions (Dockerfiles) are experimental (platform-0.12 "Experimental Features"; GA in 0.13). */
   extensionsExperimental: before('0.13'),
+  /**
+   * The exporter deletes the cache image it replaced when the new one differs (the reference's
+   * `initCache(..., LessThan("0.13"))`; the spec is silent, D-313) (0.7-0.12).
+   */
+  deletesReplacedCacheImage: before('0.13'),
   /** `-insecure-registry` flag (platform-0.13.md "Inputs"; the env var at every version, D-300) (0.13+). */
   insecureRegistryFlag: since('0.13'),
   /** Restorer `-run`: it checks the selected run image against run.toml (platform-0.14.md "restorer") (0.14+). */

@@ -3,7 +3,7 @@ import { type Reference, toReference } from '../reference.ts';
 import type { Descriptor } from '../types.ts';
 import { cancelUpload, startUpload } from './blob.ts';
 import { RegistryClient } from './client.ts';
-import { headManifest } from './manifest.ts';
+import { deleteManifest, headManifest } from './manifest.ts';
 import { type RemoteOptions, resolveOptions } from './options.ts';
 
 /** Result of an access check: `ok`, or why not (a message naming registry, repository and status). */
@@ -20,6 +20,17 @@ export async function head(
   const ref = toReference(reference);
   const client = new RegistryClient(ref.registry, ref.repository, resolveOptions(options), 'pull');
   return headManifest(client, ref.identifier);
+}
+
+/** Deletes the image `<repository>@<digest>` from its registry (the registry must allow deletes). */
+export async function deleteImage(reference: string | Reference, options: RemoteOptions = {}): Promise<void> {
+  const ref = toReference(reference);
+  if (!ref.identifier.startsWith('sha256:'))
+    throw new Error(
+      `deleting ${ref.repository}: a digest reference is needed, not the tag '${ref.identifier}'`,
+    );
+  const client = new RegistryClient(ref.registry, ref.repository, resolveOptions(options), 'push');
+  await deleteManifest(client, ref.identifier);
 }
 
 /** True when the registry has a manifest for the reference. */

@@ -3,7 +3,7 @@
  * `tag`, `head`/`exists`, and read/write access checks. Credentials come from a `Keychain`
  * (see `../auth/`), plain HTTP is used for loopback/RFC1918 and `CNB_INSECURE_REGISTRIES` registries.
  */
-export { type AccessCheck, checkReadAccess, checkWriteAccess, exists, head } from './access.ts';
+export { type AccessCheck, checkReadAccess, checkWriteAccess, deleteImage, exists, head } from './access.ts';
 export { type BlobSource, headBlob, type PushOutcome, pushBlob } from './blob.ts';
 export { getBlob, getBlobBytes, MAX_CONFIG_BYTES } from './blob-read.ts';
 export { type Access, RegistryClient } from './client.ts';
@@ -24,6 +24,7 @@ export {
   selectPlatform,
 } from './image.ts';
 export {
+  deleteManifest,
   getManifest,
   headManifest,
   MANIFEST_ACCEPT,

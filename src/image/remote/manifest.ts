@@ -118,3 +118,15 @@ export async function putManifest(
   client.opts.stats.manifestsPut++;
   return digest;
 }
+
+/** Deletes the manifest with `digest` (OCI Distribution "Deleting manifests"); 404 means already gone. */
+export async function deleteManifest(client: RegistryClient, digest: string): Promise<void> {
+  const res = await client.request({
+    method: 'DELETE',
+    path: client.path(`manifests/${digest}`),
+    op: `delete manifest ${digest}`,
+    ok: [200, 202, 404],
+    noRetry: true,
+  });
+  await discard(res);
+}
