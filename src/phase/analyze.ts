@@ -21,12 +21,12 @@ import {
   toPhaseError,
 } from '../platform/index.ts';
 import { restoreSbomLayer } from './analyze-sbom.ts';
-import { type ImageStore, imageStore, isLayoutPath } from './image-store.ts';
-import { becomeBuildUser, type DockerConnect } from './privileges/index.ts';
+import { type ImageStore, type ImageStoreInputs, imageStore, isLayoutPath } from './image-store.ts';
+import { becomeBuildUser } from './privileges/index.ts';
 import { resolveRunImage, runImageTarget } from './run-image.ts';
 
 /** Inputs of the analyzer (platform.md `analyzer` "Inputs"); paths absolute. */
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends ImageStoreInputs {
   /** `<image>`: where the app image will be written. */
   readonly image: string;
   /** `-previous-image` / CNB_PREVIOUS_IMAGE; default `image`. */
@@ -40,9 +40,6 @@ export interface AnalyzeOptions {
   /** `-stack` / CNB_STACK_PATH (stack.toml), read instead of run.toml before Platform API 0.12. */
   readonly stack?: string;
   readonly cacheImage?: string | undefined;
-  readonly daemon?: boolean;
-  readonly layout?: boolean;
-  readonly layoutDir?: string | undefined;
   readonly launchCache?: string | undefined;
   /** `-skip-layers`: do not restore the SBOM layer of the previous image. */
   readonly skipLayers?: boolean;
@@ -51,21 +48,12 @@ export interface AnalyzeOptions {
   readonly analyzed: string;
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
-  readonly insecureRegistries?: readonly string[];
-  /** The process environment (registry auth, HOME). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
-  readonly dockerHost?: string | undefined;
   readonly platformApi: ApiVersion;
-  /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
-  readonly keychain?: auth.Keychain;
   /**
    * Hand `layers`/`launch-cache` to `uid:gid` and drop privileges when running as root (default true,
    * docs/reference-behaviour.md §0.8). A creator that manages the build user itself passes false.
    */
   readonly manageUser?: boolean;
-  /** `-daemon` after the creator dropped privileges: where daemon connections come from (D-202). */
-  readonly dockerConnect?: DockerConnect;
 }
 
 function invalid(message: string): LifecycleError {

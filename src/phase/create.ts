@@ -1,70 +1,37 @@
 import { readGroup } from '../files/index.ts';
 import { auth, daemon, parseReference } from '../image/index.ts';
-import { type ApiVersion, LifecycleError, type Logger } from '../platform/index.ts';
-import { analyze } from './analyze.ts';
-import { build } from './build.ts';
-import { detect } from './detect.ts';
-import { type ExportResult, exportImage } from './export.ts';
-import type { LauncherInfo } from './export-config.ts';
+import { LifecycleError, type Logger } from '../platform/index.ts';
+import { type AnalyzeOptions, analyze } from './analyze.ts';
+import { type BuildOptions, build } from './build.ts';
+import { type DetectOptions, detect } from './detect.ts';
+import { type ExportOptions, type ExportResult, exportImage } from './export.ts';
 import { applyEnv, type BuildUser, becomeBuildUser } from './privileges/index.ts';
-import { restore } from './restore.ts';
+import { type RestoreOptions, restore } from './restore.ts';
 
 /**
- * Inputs of the creator: the union of the five phases' inputs (platform.md `creator`). `analyzed`,
- * `group` and `plan` have no flags on the creator but their env vars still apply (docs/reference-behaviour.md §0.6).
+ * What the creator sets for its phases itself: the export's image list (from `image` and `tags`),
+ * skip-layers (from `skipRestore`), and, since it becomes the build user once for all five phases,
+ * privilege handling, credentials and the daemon connection.
  */
-export interface CreateOptions {
-  /** `<image>`; `tags` are treated as additional images for the exporter. */
-  readonly image: string;
-  readonly tags: readonly string[];
-  readonly previousImage?: string;
-  readonly runImage?: string;
-  readonly app: string;
-  readonly buildpacks: string;
-  readonly buildConfig: string;
-  readonly layers: string;
-  readonly order: string;
-  readonly platform: string;
-  readonly analyzed: string;
-  readonly group: string;
-  readonly plan: string;
-  readonly run: string;
-  readonly launcher: string;
-  readonly launcherSbom: string;
-  readonly projectMetadata: string;
-  readonly report: string;
-  readonly processType?: string;
-  readonly cacheDir?: string;
-  readonly cacheImage?: string;
-  readonly launchCache?: string;
-  readonly daemon: boolean;
-  readonly layout: boolean;
-  readonly layoutDir?: string;
-  readonly parallel: boolean;
-  readonly skipRestore: boolean;
-  readonly uid?: number;
-  readonly gid?: number;
-  readonly insecureRegistries: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
-  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
-  readonly dockerHost?: string | undefined;
-  readonly platformApi: ApiVersion;
-  /** What `io.buildpacks.build.metadata` says about the launcher (the CLI passes the build's own). */
-  readonly launcherInfo?: LauncherInfo;
-  /** `-stack` (stack.toml, before Platform API 0.12). */
-  readonly stack?: string;
-  /** `-system` (system.toml, Platform API 0.15+): the detector merges its buildpacks into the order. */
-  readonly system?: string;
-  /** SOURCE_DATE_EPOCH (read by the CLI edge). */
-  readonly sourceDateEpoch?: string | undefined;
-  /** CNB_EXEC_ENV (read by the CLI edge; default `production`). */
-  readonly execEnv?: string | undefined;
-  /** CNB_EXPERIMENTAL_MODE (read by the CLI edge). */
-  readonly experimentalMode?: string | undefined;
-}
+type SetByCreator = 'images' | 'skipLayers' | 'dropPrivileges' | 'manageUser' | 'keychain' | 'dockerConnect';
 
-const _opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
-  (v === undefined || v === '' ? {} : { [key]: v }) as { [P in K]?: V };
+/** Inputs of the phases that are not the creator's (platform.md `creator` has no extensions or extender). */
+type NotCreatorInputs = 'extensions' | 'generated' | 'buildImage' | 'kanikoDir' | 'extended';
+
+/**
+ * Inputs of the creator: the five phases' own options, merged (platform.md `creator`), less what the
+ * creator sets itself. `analyzed`, `group` and `plan` have no flags on the creator but their env vars still
+ * apply (docs/reference-behaviour.md §0.6).
+ */
+export type CreateOptions = Omit<
+  AnalyzeOptions & DetectOptions & RestoreOptions & BuildOptions & ExportOptions,
+  SetByCreator | NotCreatorInputs
+> & {
+  /** More names for the app image: the analyzer checks them, the exporter writes them. */
+  readonly tags: readonly string[];
+  /** `-skip-restore` / CNB_SKIP_RESTORE: skip-layers for the analyzer and the restorer. */
+  readonly skipRestore: boolean;
+};
 
 /**
  * Runs analyze → detect → restore → build → export in one process (platform.md `creator`;

@@ -41,13 +41,13 @@ import { planLayers } from './export-plan.ts';
 import { saveImage, withBuildReport, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
 import { REBASABLE_LABEL } from './extend.ts';
-import { type ImageStore, imageStore } from './image-store.ts';
-import { type BuildUser, becomeBuildUser, type DockerConnect } from './privileges/index.ts';
+import { type ImageStore, type ImageStoreInputs, imageStore } from './image-store.ts';
+import { type BuildUser, becomeBuildUser } from './privileges/index.ts';
 
 /** Inputs of the exporter (platform.md "exporter" Inputs); every path absolute. */
 export type { LauncherInfo };
 
-export interface ExportOptions {
+export interface ExportOptions extends ImageStoreInputs {
   /** The output image first, then extra tags. */
   readonly images: readonly string[];
   readonly analyzed: string;
@@ -74,26 +74,16 @@ export interface ExportOptions {
   readonly launchCache?: string;
   readonly daemon: boolean;
   readonly layout: boolean;
-  readonly layoutDir?: string;
   /** Export the image and the cache concurrently. */
   readonly parallel: boolean;
   /** Owner of the files of generated layers (CNB_USER_ID/CNB_GROUP_ID; unset = 0, as the reference). */
   readonly uid?: number;
   readonly gid?: number;
-  /** The lifecycle's environment: registry auth. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
-  readonly dockerHost?: string | undefined;
   readonly platformApi: ApiVersion;
-  readonly insecureRegistries?: readonly string[];
   /** Recorded in `io.buildpacks.build.metadata` `launcher`. */
   readonly launcherInfo?: LauncherInfo;
   /** When running as root: hand the layers/cache dirs to uid:gid and drop to that user (the CLI sets it). */
   readonly dropPrivileges?: boolean;
-  /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
-  readonly keychain?: auth.Keychain;
-  /** `-daemon` after the creator dropped privileges: where daemon connections come from (D-202). */
-  readonly dockerConnect?: DockerConnect;
   /** `<extended>`: the extended run image when `run-image.extend = true` (default `<layers>/extended`). */
   readonly extended?: string;
   /** Temp dir for layer blobs (default: the OS temp dir). */

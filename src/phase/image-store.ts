@@ -31,6 +31,9 @@ export interface ImageStoreOptions {
   readonly dockerConnect?: (() => Promise<Socket>) | undefined;
 }
 
+/** The image-store inputs as the phases take them (the phase passes its own logger). */
+export type ImageStoreInputs = Omit<ImageStoreOptions, 'log'>;
+
 /** What a write produced (report.toml `[image]`: `digest` for registry/layout, `image-id` for the daemon). */
 export interface StoreWriteResult {
   /** Manifest digest (`sha256:<hex>`), registry and layout. */

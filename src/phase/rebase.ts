@@ -14,11 +14,11 @@ import {
   platformFeatures,
   toPhaseError,
 } from '../platform/index.ts';
-import { imageStore } from './image-store.ts';
+import { type ImageStoreInputs, imageStore } from './image-store.ts';
 import { rebasedLabelChanges, rebaseProblems, runImageAllowed, runImageCandidates } from './rebase-rules.ts';
 
 /** Inputs of the rebaser (platform.md `rebaser`). */
-export interface RebaseOptions {
+export interface RebaseOptions extends Pick<ImageStoreInputs, 'dockerHost' | 'insecureRegistries'> {
   /** `<image>...`: the first is the output name, the rest are extra tags. */
   readonly images: readonly string[];
   /** The app image to rebase; default the first `<image>`. */
@@ -30,9 +30,6 @@ export interface RebaseOptions {
   /** Where report.toml goes. */
   readonly report: string;
   readonly env: Readonly<Record<string, string>>;
-  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
-  readonly dockerHost?: string | undefined;
-  readonly insecureRegistries?: readonly string[];
   /** Platform API of this run (default 0.12): the run image listing rule and base labels need 0.12+. */
   readonly platformApi?: ApiVersion;
 }

@@ -32,14 +32,14 @@ import {
   platformFeatures,
   toPhaseError,
 } from '../platform/index.ts';
-import { imageStore } from './image-store.ts';
+import { type ImageStoreInputs, imageStore } from './image-store.ts';
 import { becomeBuildUser, isRoot } from './privileges/index.ts';
 import { resolveBuildImage, saveToKanikoCache } from './restore-build-image.ts';
 
 import { runFileContains, targetFromConfig } from './run-image.ts';
 
 /** Inputs of the restorer (platform.md "restorer" Inputs); every path absolute. */
-export interface RestoreOptions {
+export interface RestoreOptions extends ImageStoreInputs {
   readonly layers: string;
   readonly group: string;
   readonly analyzed: string;
@@ -47,11 +47,6 @@ export interface RestoreOptions {
   readonly cacheImage?: string;
   /** `-skip-layers` / CNB_SKIP_LAYERS or CNB_SKIP_RESTORE: only store.toml is restored. */
   readonly skipLayers: boolean;
-  /** `-daemon`: read the run image from the docker daemon. */
-  readonly daemon?: boolean;
-  /** `-layout` / `-layout-dir` (experimental): read the run image from an OCI layout. */
-  readonly layout?: boolean;
-  readonly layoutDir?: string;
   /**
    * `-build-image` (Platform API 0.10+): resolved to a digest, recorded as `[build-image]` in
    * analyzed.toml, and its manifest and config saved under `<kanikoDir>/cache/base/<digest>`.
@@ -65,11 +60,6 @@ export interface RestoreOptions {
   /** Build user (CNB_USER_ID/CNB_GROUP_ID): when running as root, directories are handed over, then privileges dropped. */
   readonly uid?: number;
   readonly gid?: number;
-  /** The process environment (registry credentials). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** The Docker daemon address with `-daemon` (`DOCKER_HOST`, resolved by the CLI edge); default the standard socket. */
-  readonly dockerHost?: string | undefined;
-  readonly insecureRegistries?: readonly string[];
   readonly platformApi: ApiVersion;
   /** `-run` (run.toml; Platform API 0.14+): the selected run image is checked against it. */
   readonly run?: string;
@@ -78,8 +68,6 @@ export interface RestoreOptions {
    * (docs/reference-behaviour.md §0.8). The CLI sets it; a library caller that already dropped leaves it unset.
    */
   readonly dropPrivileges?: boolean;
-  /** Credentials (default: CNB_REGISTRY_AUTH, then docker config.json, from `env`). */
-  readonly keychain?: auth.Keychain;
 }
 
 /** Reads analyzed.toml; a missing or unusable file is a warning and no data (docs/reference-behaviour.md §3). */
