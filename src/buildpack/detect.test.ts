@@ -9,7 +9,7 @@ import type { BuildpackDescriptor } from '../files/index.ts';
 import { parseApi } from '../platform/api.ts';
 import { memoryLogger } from '../platform/log.ts';
 import { type DetectContext, detectEnv, runDetect } from './detect.ts';
-import type { BuildpackModule } from './store.ts';
+import type { BuildpackModule } from './lookup.ts';
 
 function mod(api: string, dir = '/cnb/buildpacks/a/1', clearEnv = false): BuildpackModule {
   const descriptor: BuildpackDescriptor = {

@@ -5,7 +5,7 @@ import { MAX_TOML_BYTES, readBounded, type TargetMetadata } from '../files/index
 import { buildpackFeatures, type Logger, messageOf } from '../platform/index.ts';
 import { type DetectPlan, EMPTY_DETECT_PLAN, parseDetectPlan } from './detect-plan.ts';
 import { execBuildpack } from './exec.ts';
-import type { BuildpackModule, ExtensionModule } from './store.ts';
+import type { BuildpackModule, ExtensionModule } from './lookup.ts';
 import { targetEnv } from './target.ts';
 
 /** Exit status of bin/detect that means "pass" (buildpack.md "Detection"). */

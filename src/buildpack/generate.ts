@@ -17,7 +17,7 @@ import { buildpackFeatures, LifecycleError, type Logger, toPhaseError } from '..
 import type { DetectContext } from './detect.ts';
 import { analyzeRunDockerfile, checkBuildDockerfile } from './dockerfile.ts';
 import { execBuildpack } from './exec.ts';
-import { type ExtensionModule, escapeId } from './store.ts';
+import { type ExtensionModule, escapeId } from './lookup.ts';
 import { targetEnv } from './target.ts';
 
 /** Inputs of the generation phase run by the detector (image-extension.md "Phase: Generation"). */

@@ -7,8 +7,8 @@ import type { BuildpackDescriptor, Order } from '../files/index.ts';
 import { isLifecycleError, LifecycleError } from '../platform/errors.ts';
 import { memoryLogger } from '../platform/log.ts';
 import type { DetectRun } from './detect.ts';
+import type { BuildpackModule, ExtensionModule } from './lookup.ts';
 import { OrderWalk } from './order-walk.ts';
-import type { BuildpackModule, ExtensionModule } from './store.ts';
 
 /** `A@v1` or `A@v1?` (optional) → an order ref. */
 function ref(s: string) {

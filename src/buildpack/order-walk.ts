@@ -2,6 +2,7 @@ import type { ModuleRef, Order } from '../files/index.ts';
 import { isLifecycleError, LifecycleError, type Logger, messageOf } from '../platform/index.ts';
 import { DETECT_ERROR, type DetectRun } from './detect.ts';
 import { EMPTY_DETECT_PLAN } from './detect-plan.ts';
+import type { BuildpackModule, ExtensionModule } from './lookup.ts';
 import {
   type GroupMember,
   type MemberRun,
@@ -9,7 +10,6 @@ import {
   type ResolveOutcome,
   resolveGroup,
 } from './resolve.ts';
-import type { BuildpackModule, ExtensionModule } from './store.ts';
 
 /** What the order walk needs from its surroundings (injected, so the walk is testable without processes). */
 export interface WalkDeps {

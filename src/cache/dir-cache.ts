@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { verifyDigest } from '../layer/index.ts';
 import { LifecycleError, messageOf } from '../platform/index.ts';
-import { acquireCommitLock, stagingName, sweepStale } from './dir-lock.ts';
 import {
   CACHE_METADATA_LABEL,
   type CacheMetadata,
   parseCacheMetadata,
   serializeCacheMetadata,
-} from './metadata.ts';
+} from './cache-metadata.ts';
+import { acquireCommitLock, stagingName, sweepStale } from './dir-lock.ts';
 import { currentOwner } from './owner.ts';
 import { checkDiffID, declaredDiffID, tarStreamOf, writeTarFile } from './tar-file.ts';
 import type { Cache, CacheLayerSource, CacheWriter } from './types.ts';

@@ -18,7 +18,7 @@ import {
   type CacheMetadata,
   parseCacheMetadata,
   serializeCacheMetadata,
-} from './metadata.ts';
+} from './cache-metadata.ts';
 import { declaredDiffID, GENERATED_LAYER_MEDIA_TYPE, tarStreamOf, writeTarFile } from './tar-file.ts';
 import type { Cache, CacheLayerSource, CacheWriter } from './types.ts';
 

@@ -7,8 +7,6 @@ import { openDirCache } from './dir-cache.ts';
 import { type ImageCacheOptions, openImageCache } from './image-cache.ts';
 import type { Cache } from './types.ts';
 
-export { openDirCache } from './dir-cache.ts';
-export { type ImageCacheOptions, openImageCache } from './image-cache.ts';
 export {
   CACHE_METADATA_LABEL,
   type CacheMetadata,
@@ -16,7 +14,9 @@ export {
   EMPTY_CACHE_METADATA,
   parseCacheMetadata,
   serializeCacheMetadata,
-} from './metadata.ts';
+} from './cache-metadata.ts';
+export { openDirCache } from './dir-cache.ts';
+export { type ImageCacheOptions, openImageCache } from './image-cache.ts';
 export type { Cache, CacheLayerSource, CacheWriter } from './types.ts';
 
 /** Where the cache is: a directory, or an image reference plus registry options. */

@@ -3,7 +3,7 @@ import { copyFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extractLayer } from '../layer/index.ts';
 import { isLifecycleError, type Logger, messageOf, runLimited } from '../platform/index.ts';
-import { type CacheMetadata, cachedBuildpack } from './metadata.ts';
+import { type CacheMetadata, cachedBuildpack } from './cache-metadata.ts';
 import { dataDecision, validLayerName } from './restore-plan.ts';
 import type { Cache } from './types.ts';
 

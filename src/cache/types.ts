@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Layer } from '../image/index.ts';
-import type { CacheMetadata } from './metadata.ts';
+import type { CacheMetadata } from './cache-metadata.ts';
 
 /**
  * A layer cache (platform.md "Caching"; docs/reference-behaviour.md §11): a directory (`-cache-dir`) or an

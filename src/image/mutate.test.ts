@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildImage, memoryLayer } from './memory.ts';
+import { buildImage, memoryLayer } from './assemble.ts';
 import { formatCreated, mutate, NORMALIZED_CREATED } from './mutate.ts';
 import { MediaType } from './types.ts';
 

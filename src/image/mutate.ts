@@ -1,4 +1,4 @@
-import { buildImage, familyOf, type MediaTypeFamily } from './memory.ts';
+import { buildImage, familyOf, type MediaTypeFamily } from './assemble.ts';
 import type { ContainerConfig, HistoryEntry, Image, ImageConfig, Layer } from './types.ts';
 
 /** The constant image creation time (platform.md "Build Reproducibility"), as the reference writes it. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ExitCode, isLifecycleError } from '../platform/index.ts';
-import { buildImage, memoryLayer } from './memory.ts';
+import { buildImage, memoryLayer } from './assemble.ts';
 import { mutate } from './mutate.ts';
 import { rebase } from './rebase.ts';
 import { MediaType } from './types.ts';

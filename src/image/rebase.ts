@@ -1,5 +1,5 @@
 import { LifecycleError } from '../platform/index.ts';
-import { buildImage, familyOf, type MediaTypeFamily } from './memory.ts';
+import { buildImage, familyOf, type MediaTypeFamily } from './assemble.ts';
 import { applyConfigChanges, type ConfigChanges, formatCreated, NORMALIZED_CREATED } from './mutate.ts';
 import type { HistoryEntry, Image } from './types.ts';
 

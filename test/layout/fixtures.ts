@@ -4,7 +4,7 @@ import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { emptyImage, memoryLayer } from '../../src/image/memory.ts';
+import { emptyImage, memoryLayer } from '../../src/image/assemble.ts';
 import { mutate } from '../../src/image/mutate.ts';
 import type { Image, Layer } from '../../src/image/types.ts';
 import { layerFromDir } from '../../src/layer/index.ts';

@@ -1,4 +1,4 @@
-import { emptyImage } from '../../../src/image/memory.ts';
+import { emptyImage } from '../../../src/image/assemble.ts';
 import { mutate } from '../../../src/image/mutate.ts';
 import type { Image } from '../../../src/image/types.ts';
 import { dir, entriesLayer, file } from './layers.ts';

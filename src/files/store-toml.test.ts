@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readStoreToml, writeStoreToml } from './store.ts';
+import { readStoreToml, writeStoreToml } from './store-toml.ts';
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isLifecycleError } from '../platform/errors.ts';
-import { escapeId, ModuleStore, moduleDir } from './store.ts';
+import { escapeId, ModuleStore, moduleDir } from './lookup.ts';
 
 describe('escapeId / moduleDir (S-1)', () => {
   it('replaces every "/" with "_"', () => {

@@ -10,7 +10,7 @@ import {
   readBuildMetadata,
   toMetadataModule,
   writeBuildMetadata,
-} from './metadata.ts';
+} from './build-metadata.ts';
 import { parseToml } from './toml.ts';
 
 const md: BuildMetadata = {

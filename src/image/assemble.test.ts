@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { text } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { sha256Digest } from './json.ts';
 import {
   buildImage,
   dockerLayerTar,
@@ -10,7 +9,8 @@ import {
   familyOf,
   layerMediaTypeFor,
   memoryLayer,
-} from './memory.ts';
+} from './assemble.ts';
+import { sha256Digest } from './json.ts';
 import { MediaType } from './types.ts';
 
 const tar = new TextEncoder().encode('not really a tar, but bytes');
