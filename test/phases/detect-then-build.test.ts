@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'smol-toml';
+import {
+  BUILDPACKS,
+  orderToml,
+  PLATFORM_API,
+  show,
+  USER_ENV,
+  type Workspace,
+  workspace,
+} from '../support/black-box.ts';
 import { runPhase } from '../support/lifecycle.ts';
-import { BUILDPACKS, orderToml, PLATFORM_API, show, USER_ENV, type Workspace, workspace } from './helpers.ts';
 
 /**
  * Black-box chain `detector` → `builder` on one `<layers>` dir, as a platform runs them (platform.md

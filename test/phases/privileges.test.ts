@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AS_ROOT, groupToml, orderToml, show, type Workspace, workspace } from './helpers.ts';
+import { AS_ROOT, groupToml, orderToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box privileges of `detector` and `builder` (docs/reference-behaviour.md §0.8 "Privileges and

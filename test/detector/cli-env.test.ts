@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUILDPACKS, orderToml, show, type Workspace, workspace } from './helpers.ts';
+import { BUILDPACKS, orderToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/detector`: what `bin/detect` receives (buildpack.md "Detection",

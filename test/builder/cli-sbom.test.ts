@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUILD_USER, groupToml, show, type Workspace, workspace } from './helpers.ts';
+import { BUILD_USER, groupToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/builder`: SBOM files (buildpack.md "Software-Bill-of-Materials";

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { orderToml, show, type Workspace, workspace } from './helpers.ts';
+import { orderToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/detector`: group selection and plan resolution as a platform sees them

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUILDPACKS, groupToml, show, type Workspace, workspace } from './helpers.ts';
+import { BUILDPACKS, groupToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/builder`: how the group runs (platform.md "builder"; buildpack.md

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUILDPACKS, orderToml, show, type Workspace, workspace } from './helpers.ts';
+import { BUILDPACKS, orderToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/detector`: where inputs come from (docs/reference-behaviour.md §0.5 "Input

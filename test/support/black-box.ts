@@ -2,10 +2,10 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'smol-toml';
-import { type PhaseRun, runPhase } from '../support/lifecycle.ts';
+import { type PhaseRun, runPhase } from './lifecycle.ts';
 
 /**
- * Black-box helpers for test/phases: a platform-like temp tree, the built `dist/lifecycle/detector`
+ * Black-box helpers (test/detector/cli-*, test/builder/cli-*, test/phases): a platform-like temp tree, the built `dist/lifecycle/detector`
  * and `builder` run as a platform would, and readers for what the fixture buildpacks recorded.
  *
  * Fixture buildpacks (testdata/phases/buildpacks, laid out `<id with / → _>/<version>/`, S-1)

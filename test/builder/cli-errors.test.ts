@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { groupToml, STACK_TRACE, show, type Workspace, workspace } from './helpers.ts';
+import { groupToml, STACK_TRACE, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/builder`: failures and exit codes (docs/reference-behaviour.md §0.3, §0.4,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { orderToml, STACK_TRACE, show, type Workspace, workspace } from './helpers.ts';
+import { orderToml, STACK_TRACE, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/detector`: failures and their exit codes (docs/reference-behaviour.md §0.2,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { groupToml, show, type Workspace, workspace } from './helpers.ts';
+import { groupToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/builder`: launch.toml → `<layers>/config/metadata.toml` (buildpack.md

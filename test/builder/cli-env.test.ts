@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUILDPACKS, groupToml, show, type Workspace, workspace } from './helpers.ts';
+import { BUILDPACKS, groupToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/builder`: user, operator and layer env together, and the `<layers>`
