@@ -14,6 +14,17 @@ describe('startDockerd', () => {
     );
   });
 
+  it('tries the storage drivers in order and runs with the first that starts', async () => {
+    const d = await startDockerd({ storageDrivers: ['no-such-driver', 'vfs'], timeoutMs: 20_000 });
+    try {
+      assert.equal(d.storageDriver, 'vfs');
+      const info = await d.docker(['info', '--format', '{{.Driver}}']);
+      assert.equal(info.stdout.trim(), 'vfs');
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('starts a daemon that answers the docker CLI on a short socket path', async () => {
     const d = await startDockerd();
     try {

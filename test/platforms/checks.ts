@@ -121,3 +121,35 @@ export async function assertAppRuns(w: World, image: string): Promise<void> {
   assert.ok(!path.split(':').includes('/cnb/lifecycle'), `PATH seen by the app: ${path}`);
   assert.ok(!path.split(':').includes('/cnb/process'), `PATH seen by the app: ${path}`);
 }
+
+/** One build of a flow: its output and the image it made (a digest reference, a tag or a daemon name). */
+export interface Built {
+  readonly log: string;
+  readonly image: string;
+}
+
+/**
+ * What every flow checks: a first build making every layer, a rebuild reusing the deps layer (and with
+ * `cache` restoring the runtime layer and the downloads), both as the exporter recorded it, then the
+ * rebuilt image run three ways. `daemon`: the images are in the engine (their labels read there, no
+ * pull). Resolves with both builds.
+ */
+export async function assertBuildsTwiceAndRuns(
+  w: World,
+  build: (n: 1 | 2) => Promise<Built>,
+  o: { cache: boolean; daemon?: boolean },
+): Promise<[Built, Built]> {
+  const metadata = async (image: string): Promise<Record<string, unknown>> =>
+    o.daemon
+      ? JSON.parse((await daemonLabels(w, image))['io.buildpacks.lifecycle.metadata'] ?? '{}')
+      : registryMetadata(w, image);
+  const first = await build(1);
+  assertFirstBuild(first.log);
+  const md1 = await metadata(first.image);
+  const second = await build(2);
+  assertRebuild(second.log, o);
+  assertLayersReused(await metadata(second.image), md1, o);
+  if (!o.daemon) await w.dockerd.docker(['pull', '-q', second.image]);
+  await assertAppRuns(w, second.image);
+  return [first, second];
+}

@@ -24,6 +24,8 @@ export interface Dockerd {
   readonly socket: string;
   /** `tcp://127.0.0.1:<port>` when started with `tcp: true` (plain HTTP on loopback). */
   readonly tcpHost?: string;
+  /** The storage driver it runs with (see {@link DockerdOptions.storageDrivers}). */
+  readonly storageDriver: string;
   /** Runs the docker CLI against this daemon; rejects with stderr on failure. */
   docker(args: readonly string[], opts?: { input?: Buffer }): Promise<{ stdout: string; stderr: string }>;
   /** Stops the daemon and removes its directories. */
@@ -79,13 +81,34 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Options of {@link startDockerd}. */
+export interface DockerdOptions {
+  readonly timeoutMs?: number;
+  readonly tcp?: boolean;
+  readonly extraArgs?: readonly string[];
+  /**
+   * Storage drivers to try in order, the first that starts wins (default `['vfs']`). vfs copies the
+   * whole image for every container; overlay2 does not, where the kernel and the data root's file
+   * system allow it (docs/decisions.md D-296).
+   */
+  readonly storageDrivers?: readonly string[];
+}
+
 /**
  * Starts a private dockerd and waits until `/_ping` answers (default timeout 60 s). With `tcp: true` it
  * also listens on a loopback TCP port (see {@link Dockerd.tcpHost}).
  */
-export async function startDockerd(
-  opts: { timeoutMs?: number; tcp?: boolean; extraArgs?: readonly string[] } = {},
-): Promise<Dockerd> {
+export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
+  const [driver = 'vfs', ...others] = opts.storageDrivers ?? ['vfs'];
+  try {
+    return await startWith(driver, opts);
+  } catch (e) {
+    if (others.length === 0) throw e;
+    return startDockerd({ ...opts, storageDrivers: others });
+  }
+}
+
+async function startWith(storageDriver: string, opts: DockerdOptions): Promise<Dockerd> {
   const dockerd = findDockerd();
   const cli = dockerCli();
   const dir = await mkdtemp('/tmp/dkd-');
@@ -106,7 +129,7 @@ export async function startDockerd(
         '--pidfile',
         join(dir, 'dockerd.pid'),
         '--storage-driver',
-        'vfs',
+        storageDriver,
         '--iptables=false',
         '--bridge=none',
         '--host',
@@ -152,7 +175,7 @@ export async function startDockerd(
       const tail = await logTail(logFile);
       await stop();
       throw new Error(
-        `dockerd ${why} (the daemon tests need it; it must run as root with the vfs driver). Log tail:\n${tail}`,
+        `dockerd ${why} (the daemon tests need it; it must run as root with the ${storageDriver} driver). Log tail:\n${tail}`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -162,6 +185,7 @@ export async function startDockerd(
     host,
     env: { DOCKER_HOST: host },
     socket,
+    storageDriver,
     ...(tcpHost ? { tcpHost } : {}),
     docker: async (args, o = {}) => {
       const env = { ...process.env, DOCKER_HOST: host, DOCKER_CONFIG: join(dir, 'cli-config') };

@@ -1,15 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'smol-toml';
 import { parseReference, remote } from '../../../src/image/index.ts';
-import {
-  type ContainerRun,
-  type ContainerSpec,
-  runContainer,
-  succeeded,
-  type World,
-} from '../../support/platform/index.ts';
+import type { ContainerRun, ContainerSpec, World } from '../../support/platform/index.ts';
 import type { Pod } from './pod.ts';
+import { phaseStep, readReport, runSteps } from './steps.ts';
 
 /**
  * kpack's build pod (buildpacks-community/kpack pkg/apis/build/v1alpha2/build_pod.go) on the builder
@@ -84,17 +78,15 @@ export async function kpackBuild(b: KpackBuild): Promise<ContainerRun[]> {
     args: readonly string[],
     env: Record<string, string>,
     binds: string[],
-  ): ContainerSpec => ({
-    image: builder,
-    entrypoint: `/cnb/lifecycle/${phase}`,
-    cmd: args,
-    user: `${b.uid}:${b.gid}`,
-    groupAdd: [String(b.gid)],
-    env,
-    binds,
-    capDrop: ['ALL'],
-    securityOpt: ['no-new-privileges=true'],
-  });
+  ): ContainerSpec =>
+    phaseStep(builder, phase, args, {
+      user: `${b.uid}:${b.gid}`,
+      groupAdd: [String(b.gid)],
+      env,
+      binds,
+      capDrop: ['ALL'],
+      securityOpt: ['no-new-privileges=true'],
+    });
   const steps: [string, ContainerSpec][] = [
     [
       'analyze',
@@ -168,13 +160,7 @@ export async function kpackBuild(b: KpackBuild): Promise<ContainerRun[]> {
       ),
     ],
   ];
-  const runs: ContainerRun[] = [];
-  for (const [name, spec] of steps) {
-    const r = await runContainer(w.dockerd, spec);
-    runs.push(r);
-    succeeded(r, `kpack ${name} container`);
-  }
-  return runs;
+  return runSteps(w, 'kpack init container', steps);
 }
 
 /** kpack's `prepare` for this test: the project metadata build-init writes into the layers volume. */
@@ -202,12 +188,8 @@ export async function kpackPrepare(b: {
  */
 export async function kpackCompletion(w: World, pod: Pod): Promise<KpackCompletion> {
   const reportPath = join(await pod.volume('report-dir'), 'report.toml');
-  const report = parse(await readFile(reportPath, 'utf8')) as {
-    image?: { tags?: string[]; digest?: string; 'manifest-size'?: number };
-  };
-  const tags = report.image?.tags ?? [];
+  const { tags, digest, manifestSize } = await readReport(reportPath);
   if (tags.length === 0) throw new Error(`no image found in report ${reportPath}`);
-  const digest = report.image?.digest ?? '';
   const img = await remote.image(`${tags[0]}@${digest}`, { env: { CNB_REGISTRY_AUTH: w.registryAuth } });
   const labels = img.config.config.Labels ?? {};
   const build = JSON.parse(labels['io.buildpacks.build.metadata'] ?? 'null') as {
@@ -223,7 +205,7 @@ export async function kpackCompletion(w: World, pod: Pod): Promise<KpackCompleti
   return {
     tags,
     digest,
-    manifestSize: report.image?.['manifest-size'] ?? 0,
+    manifestSize,
     stackId: labels['io.buildpacks.stack.id'] ?? '',
     lifecycleVersion: build.launcher.version,
     runImage: `${base.name}@${runRef.identifier}`,

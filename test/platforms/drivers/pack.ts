@@ -4,11 +4,10 @@ import {
   type ContainerSpec,
   createVolume,
   removeVolumes,
-  runContainer,
-  succeeded,
   type World,
 } from '../../support/platform/index.ts';
 import { appTar, fileTar } from './app.ts';
+import { runSteps } from './steps.ts';
 
 /**
  * pack's lifecycle execution (buildpacks/pack internal/build/lifecycle_execution.go and
@@ -86,12 +85,7 @@ export async function packBuild(b: PackBuild): Promise<ContainerRun[]> {
   };
   const socket = `${d.socket}:/var/run/docker.sock`;
   const registry = { CNB_REGISTRY_AUTH: w.registryAuth };
-  const runs: ContainerRun[] = [];
-  const step = async (what: string, spec: ContainerSpec) => {
-    const r = await runContainer(d, spec);
-    runs.push(r);
-    succeeded(r, `pack ${b.trusted ? 'trusted' : 'untrusted'} ${what}`);
-  };
+  const what = `pack ${b.trusted ? 'trusted' : 'untrusted'}`;
   try {
     if (b.trusted) {
       // Create(): flags, then the image; -daemon/-launch-cache are prepended last (WithFlags)
@@ -99,19 +93,16 @@ export async function packBuild(b: PackBuild): Promise<ContainerRun[]> {
       const cmd = b.publish
         ? [...flags, b.image]
         : ['-daemon', '-launch-cache', '/launch-cache', ...flags, b.image];
-      await step(
-        'creator',
-        base('creator', cmd, {
-          copyIn: [projectMetadata, app],
-          ...(b.publish
-            ? { user: 'root', env: registry, binds: [`${b.cacheVolume}:/cache`] }
-            : {
-                ...daemon,
-                binds: [`${b.cacheVolume}:/cache`, socket, `${b.launchCacheVolume}:/launch-cache`],
-              }),
-        }),
-      );
-      return runs;
+      const creator = base('creator', cmd, {
+        copyIn: [projectMetadata, app],
+        ...(b.publish
+          ? { user: 'root', env: registry, binds: [`${b.cacheVolume}:/cache`] }
+          : {
+              ...daemon,
+              binds: [`${b.cacheVolume}:/cache`, socket, `${b.launchCacheVolume}:/launch-cache`],
+            }),
+      });
+      return await runSteps(w, what, [['creator', creator]]);
     }
     if (!w.lifecycle)
       throw new Error('the untrusted flow needs the lifecycle image (startWorld lifecycleImage)');
@@ -127,56 +118,53 @@ export async function packBuild(b: PackBuild): Promise<ContainerRun[]> {
       b.image,
     ];
     const runTomlTar = await fileTar('/layers/run.toml', runToml(w));
-    await step(
-      'analyzer',
-      base('analyzer', b.publish ? analyzeArgs : ['-daemon', ...analyzeArgs], {
-        image: lifecycleImage,
-        user: 'root',
-        copyIn: [runTomlTar],
-        ...(b.publish
-          ? { env: { ...userEnv, ...registry } }
-          : { ...daemon, env: userEnv, binds: [socket, `${b.launchCacheVolume}:/launch-cache`] }),
-      }),
-    );
-    await step('detector', base('detector', ['-app', '/workspace'], { copyIn: [app] }));
-    await step(
-      'restorer',
-      base('restorer', ['-cache-dir', '/cache', ...(b.publish ? [] : ['-daemon'])], {
-        image: lifecycleImage,
-        user: 'root',
-        env: userEnv,
-        binds: [`${b.cacheVolume}:/cache`, ...(b.publish ? [] : [socket])],
-        ...(b.publish ? {} : { securityOpt: ['label=disable'] }),
-      }),
-    );
-    await step('builder', base('builder', ['-app', '/workspace']));
+    const analyzer = base('analyzer', b.publish ? analyzeArgs : ['-daemon', ...analyzeArgs], {
+      image: lifecycleImage,
+      user: 'root',
+      copyIn: [runTomlTar],
+      ...(b.publish
+        ? { env: { ...userEnv, ...registry } }
+        : { ...daemon, env: userEnv, binds: [socket, `${b.launchCacheVolume}:/launch-cache`] }),
+    });
+    const detector = base('detector', ['-app', '/workspace'], { copyIn: [app] });
+    const restorer = base('restorer', ['-cache-dir', '/cache', ...(b.publish ? [] : ['-daemon'])], {
+      image: lifecycleImage,
+      user: 'root',
+      env: userEnv,
+      binds: [`${b.cacheVolume}:/cache`, ...(b.publish ? [] : [socket])],
+      ...(b.publish ? {} : { securityOpt: ['label=disable'] }),
+    });
+    const builder = base('builder', ['-app', '/workspace']);
     const exportFlags = ['-app', '/workspace', '-cache-dir', '/cache', '-run', '/layers/run.toml'];
     const stackToml = await fileTar(
       '/layers/stack.toml',
       `[run-image]\n  image = ${JSON.stringify(w.runA.name)}\n`,
     );
-    await step(
+    const exporter = base(
       'exporter',
-      base(
-        'exporter',
-        b.publish
-          ? [...exportFlags, b.image]
-          : ['-daemon', '-launch-cache', '/launch-cache', ...exportFlags, b.image],
-        {
-          image: lifecycleImage,
-          user: 'root',
-          copyIn: [stackToml, runTomlTar, projectMetadata],
-          ...(b.publish
-            ? { env: { ...userEnv, ...registry }, binds: [`${b.cacheVolume}:/cache`] }
-            : {
-                ...daemon,
-                env: userEnv,
-                binds: [`${b.cacheVolume}:/cache`, socket, `${b.launchCacheVolume}:/launch-cache`],
-              }),
-        },
-      ),
+      b.publish
+        ? [...exportFlags, b.image]
+        : ['-daemon', '-launch-cache', '/launch-cache', ...exportFlags, b.image],
+      {
+        image: lifecycleImage,
+        user: 'root',
+        copyIn: [stackToml, runTomlTar, projectMetadata],
+        ...(b.publish
+          ? { env: { ...userEnv, ...registry }, binds: [`${b.cacheVolume}:/cache`] }
+          : {
+              ...daemon,
+              env: userEnv,
+              binds: [`${b.cacheVolume}:/cache`, socket, `${b.launchCacheVolume}:/launch-cache`],
+            }),
+      },
     );
-    return runs;
+    return await runSteps(w, what, [
+      ['analyzer', analyzer],
+      ['detector', detector],
+      ['restorer', restorer],
+      ['builder', builder],
+      ['exporter', exporter],
+    ]);
   } finally {
     await removeVolumes(d, [layersVolume, appVolume]);
   }

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'smol-toml';
 import { type ContainerRun, runContainer, succeeded, type World } from '../../support/platform/index.ts';
 import type { Pod } from './pod.ts';
+import { readReport } from './steps.ts';
 
 /**
  * The rebaser in a container of the lifecycle image, as root with `CNB_REGISTRY_AUTH` (the way pack runs
@@ -34,6 +33,5 @@ export async function rebase(
     securityOpt: ['no-new-privileges=true'],
   });
   succeeded(run, 'rebaser');
-  const report = parse(await readFile(join(out, 'report.toml'), 'utf8')) as { image?: { digest?: string } };
-  return { run, digest: report.image?.digest ?? '' };
+  return { run, digest: (await readReport(join(out, 'report.toml'))).digest };
 }

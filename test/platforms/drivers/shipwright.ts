@@ -6,101 +6,78 @@ import type { Pod } from './pod.ts';
 /**
  * Shipwright's `buildpacks-v3` ClusterBuildStrategy (shipwright-io/build
  * samples/v1beta1/buildstrategy/buildpacks-v3): one build-and-push step of the builder image as uid 1001
- * gid 1000, `/bin/bash -c <script> -- --insecure-registries <items>`, the script calling the five phases
- * with layers and cache under /tmp/.shp, every environment variable written to /platform/env, and the
- * digest grepped out of report.toml. The script below is the strategy's (its comments left out), the result path
- * substituted as Tekton does.
+ * gid 1000, `/bin/bash -c <script> -- --insecure-registries <items>`, `CNB_PLATFORM_API` from the
+ * `platform-api-version` parameter (0.13), the `/platform/env` emptyDir. {@link SHIPWRIGHT_SCRIPT} is
+ * written here after the strategy's script (its text is not copied), doing to the lifecycle what it does.
  */
 
-/** The build-and-push script (Tekton replaces `$(results.shp-image-digest.path)`). */
-export const SHIPWRIGHT_SCRIPT = `insecureRegistries=""
-inInsecureRegistries=false
-
-while [[ $# -gt 0 ]]; do
-  arg="$1"
-  shift
-
-  if [ "\${arg}" == "--insecure-registries" ]; then
-    inInsecureRegistries=true
-  elif [ "\${inInsecureRegistries}" == "true" ]; then
-    insecureRegistries="\${insecureRegistries}\${arg},"
+/**
+ * The build-and-push script: the insecure registries (the args after `--insecure-registries`, and the
+ * output image's host with `PARAM_OUTPUT_INSECURE=true`) go to `CNB_INSECURE_REGISTRIES`; then, strict,
+ * every env var but PATH, HOSTNAME, PWD, _, SHLVL and HOME becomes `/platform/env/<name>` holding the
+ * value up to its first `=` (the strategy reads `key=value` with `IFS='='`), without newline; the five
+ * phases run with layers and cache under `/tmp/.shp`; the exporter gets `-process-type web` unless a
+ * buildpack set a default process; the digest (the last report line naming it, spaces and quotes
+ * removed, `digest=` cut) goes to the `shp-image-digest` result (path as Tekton substitutes it).
+ */
+export const SHIPWRIGHT_SCRIPT = `registries=""
+listing=false
+for arg in "$@"; do
+  if [[ "$arg" == "--insecure-registries" ]]; then
+    listing=true
+  elif [[ "$listing" == "true" ]]; then
+    registries+="$arg,"
   else
     echo "Invalid usage"
     exit 1
   fi
 done
-
-if [[ "\${PARAM_OUTPUT_INSECURE}" == "true" ]]; then
-  outputImageHost="\${PARAM_OUTPUT_IMAGE%%/*}"
-  if [[ "\${outputImageHost}" == "\${PARAM_OUTPUT_IMAGE}" || ( "\${outputImageHost}" != *.* && "\${outputImageHost}" != *:* && "\${outputImageHost}" != "localhost" ) ]]; then
-    echo "> Output image '\${PARAM_OUTPUT_IMAGE}' has no explicit registry host; not adding to insecure registries."
+if [[ "$PARAM_OUTPUT_INSECURE" == "true" ]]; then
+  host="\${PARAM_OUTPUT_IMAGE%%/*}"
+  if [[ "$host" != "$PARAM_OUTPUT_IMAGE" && ( "$host" == *.* || "$host" == *:* || "$host" == "localhost" ) ]]; then
+    registries+="$host,"
   else
-    insecureRegistries="\${insecureRegistries}\${outputImageHost},"
+    echo "> Output image '$PARAM_OUTPUT_IMAGE' has no explicit registry host; not adding to insecure registries."
   fi
 fi
-
-if [[ ! -z "$insecureRegistries" ]]; then
-  echo "> Using insecure registries: $insecureRegistries"
-
-  export CNB_INSECURE_REGISTRIES="\${insecureRegistries}"
+if [[ -n "$registries" ]]; then
+  echo "> Using insecure registries: $registries"
+  export CNB_INSECURE_REGISTRIES="$registries"
 fi
 
 set -euo pipefail
 
 echo "> Processing environment variables..."
-ENV_DIR="/platform/env"
-
-envs=($(env))
-
-block_list=("PATH" "HOSTNAME" "PWD" "_" "SHLVL" "HOME" "")
-
-for env in "\${envs[@]}"; do
-  blocked=false
-
-  IFS='=' read -r key value string <<< "$env"
-
-  for str in "\${block_list[@]}"; do
-    if [[ "$key" == "$str" ]]; then
-      blocked=true
-      break
-    fi
-  done
-
-  if [ "$blocked" == "false" ]; then
-    path="\${ENV_DIR}/\${key}"
-    echo -n "$value" > "$path"
-  fi
+for entry in $(env); do
+  IFS='=' read -r name value _ <<< "$entry"
+  case "$name" in
+    PATH|HOSTNAME|PWD|_|SHLVL|HOME|"") ;;
+    *) printf '%s' "$value" > "/platform/env/$name" ;;
+  esac
 done
 
-LAYERS_DIR=/tmp/.shp/layers
-CACHE_DIR=/tmp/.shp/cache
+layers=/tmp/.shp/layers
+cache=/tmp/.shp/cache
+mkdir -p "$cache" "$layers"
+phase() { printf '===> %s\\n' "$1"; }
 
-mkdir -p "$CACHE_DIR" "$LAYERS_DIR"
+phase ANALYZING
+/cnb/lifecycle/analyzer -layers="$layers" "$PARAM_OUTPUT_IMAGE"
+phase DETECTING
+/cnb/lifecycle/detector -app="$PARAM_SOURCE_CONTEXT" -layers="$layers"
+phase RESTORING
+/cnb/lifecycle/restorer -cache-dir="$cache" -layers="$layers"
+phase BUILDING
+/cnb/lifecycle/builder -app="$PARAM_SOURCE_CONTEXT" -layers="$layers"
 
-function announce_phase {
-  printf "===> %s\\n" "$1"
-}
+export_args=(-layers="$layers" -report=/tmp/report.toml -cache-dir="$cache" -app="$PARAM_SOURCE_CONTEXT")
+if ! grep -q buildpack-default-process-type "$layers/config/metadata.toml"; then
+  export_args+=(-process-type web)
+fi
+phase EXPORTING
+/cnb/lifecycle/exporter "\${export_args[@]}" "$PARAM_OUTPUT_IMAGE"
 
-announce_phase "ANALYZING"
-/cnb/lifecycle/analyzer -layers="$LAYERS_DIR" "\${PARAM_OUTPUT_IMAGE}"
-
-announce_phase "DETECTING"
-/cnb/lifecycle/detector -app="\${PARAM_SOURCE_CONTEXT}" -layers="$LAYERS_DIR"
-
-announce_phase "RESTORING"
-/cnb/lifecycle/restorer -cache-dir="$CACHE_DIR" -layers="$LAYERS_DIR"
-
-announce_phase "BUILDING"
-/cnb/lifecycle/builder -app="\${PARAM_SOURCE_CONTEXT}" -layers="$LAYERS_DIR"
-
-exporter_args=( -layers="$LAYERS_DIR" -report=/tmp/report.toml -cache-dir="$CACHE_DIR" -app="\${PARAM_SOURCE_CONTEXT}")
-grep -q "buildpack-default-process-type" "$LAYERS_DIR/config/metadata.toml" || exporter_args+=( -process-type web )
-
-announce_phase "EXPORTING"
-/cnb/lifecycle/exporter "\${exporter_args[@]}" "\${PARAM_OUTPUT_IMAGE}"
-
-# Store the image digest
-grep digest /tmp/report.toml | tail -n 1 | tr -d ' \\"\\n' | sed s/digest=// > "/tekton/results/shp-image-digest"
+grep digest /tmp/report.toml | tail -n 1 | tr -d ' "\\n' | sed 's/^digest=//' > /tekton/results/shp-image-digest
 `;
 
 /** One BuildRun: the source in `pod`'s `source` volume; resolves with the step and the digest result. */

@@ -1,24 +1,19 @@
 import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'smol-toml';
 import { remote } from '../../../src/image/index.ts';
-import {
-  type ContainerRun,
-  type ContainerSpec,
-  runContainer,
-  succeeded,
-  type World,
-} from '../../support/platform/index.ts';
+import type { ContainerRun, ContainerSpec, World } from '../../support/platform/index.ts';
 import type { Pod } from './pod.ts';
+import { phaseStep, readReport, runSteps } from './steps.ts';
 
 /**
  * Tekton catalog tasks (tektoncd/catalog): `buildpacks-phases` 0.3 — one step container per phase of the
- * builder image, the step args exactly as written there with the parameters substituted (so `-tag=`,
+ * builder image, the step args as written there with the parameters substituted (so `-tag=`,
  * `-cache-image=`, `-run-image=`, `-insecure-registry=`, and the restore script's `-layers=` arrive empty)
  * — and `buildpacks` 0.6, the creator step as 1000:1000. The steps that run other images
  * (get-labels-and-env, prepare, results) are done by the test the way their scripts do them. Every step
- * gets the workspaces and `HOME=/tekton/home` with the registry credentials (Tekton's credential
- * initialisation), as Tekton gives them.
+ * gets the workspaces and what Tekton mounts into every step (`/tekton/home`, `/tekton/scripts`); the
+ * phases task's step template sets `HOME=/tekton/home`, where the registry credentials are (Tekton's
+ * credential initialisation), the creator task passes them through `DOCKER_CONFIG`.
  */
 
 /** The task parameters that matter here, with the task's defaults. */
@@ -71,104 +66,89 @@ export async function getLabelsAndEnv(w: World, p: PhasesParams): Promise<Builde
   };
 }
 
-/** The restore step's script, as in the task. */
+/**
+ * The restore step's script, written here after the task's (the task's own text is not copied): the
+ * build image defaults to the builder, every other value is a step env var, unset ones (`CNB_LAYERS_DIR`
+ * is no env var of the step) expand to nothing and leave the flag empty.
+ */
 export const RESTORE_SCRIPT = `#!/usr/bin/env bash
-export BUILD_IMAGE=\${CNB_BUILD_IMAGE:-\${CNB_BUILDER_IMAGE}}
-/cnb/lifecycle/restorer \\
-  -log-level=\${CNB_LOG_LEVEL} \\
-  -build-image=\${BUILD_IMAGE} \\
-  -group=/layers/group.toml \\
-  -layers=\${CNB_LAYERS_DIR} \\
-  -cache-dir=/workspace/cache \\
-  -cache-image=\${CNB_CACHE_IMAGE} \\
-  -uid=\${UID} \\
-  -gid=\${GID} \\
-  -insecure-registry=\${CNB_INSECURE_REGISTRIES} \\
-  -skip-layers=\${CNB_SKIP_LAYERS}
+export BUILD_IMAGE="\${CNB_BUILD_IMAGE:-$CNB_BUILDER_IMAGE}"
+args=(
+  "-log-level=$CNB_LOG_LEVEL" "-build-image=$BUILD_IMAGE" -group=/layers/group.toml
+  "-layers=$CNB_LAYERS_DIR" -cache-dir=/workspace/cache "-cache-image=$CNB_CACHE_IMAGE"
+  "-uid=$UID" "-gid=$GID" "-insecure-registry=$CNB_INSECURE_REGISTRIES" "-skip-layers=$CNB_SKIP_LAYERS"
+)
+/cnb/lifecycle/restorer "\${args[@]}"
 `;
 
-interface TaskVolumes {
-  readonly source: string;
-  readonly cache: string;
-  readonly home: string;
-  readonly layers: string;
-  readonly platform: string;
-  readonly kaniko: string;
-  readonly scripts: string;
+/** A TaskRun's pod: its volumes (host paths) and what every step of the task gets. */
+interface TaskPod {
+  readonly image: string;
+  /** The task's `stepTemplate` env. */
+  readonly template: Readonly<Record<string, string>>;
+  /** Workspaces and Tekton's implicit mounts, in every step. */
+  readonly binds: readonly string[];
+  readonly vol: (name: string) => Promise<string>;
 }
 
-async function volumes(w: World, pod: Pod, cachePod: Pod, uid: number, gid: number): Promise<TaskVolumes> {
-  const vol: TaskVolumes = {
-    source: await pod.volume('source'),
-    cache: await cachePod.volume('cache'),
-    home: await pod.volume('tekton-home-dir'),
-    layers: await pod.volume('layers-dir'),
-    platform: await pod.volume('platform-dir'),
-    kaniko: await pod.volume('kaniko-dir'),
-    scripts: await pod.volume('scripts'),
-  };
-  // Tekton's credential initialisation: $HOME/.docker/config.json
-  await w.dockerConfig(vol.home);
-  // prepare: chown the cache workspace, /tekton/home(/.docker), /layers and the source to the builder user
-  for (const p of [
-    vol.cache,
-    vol.home,
-    join(vol.home, '.docker'),
-    join(vol.home, '.docker', 'config.json'),
-    vol.layers,
-  ])
-    await chown(p, uid, gid);
-  await mkdir(join(vol.platform, 'env'), { recursive: true });
-  return vol;
-}
-
-function step(
-  w: World,
-  v: TaskVolumes,
-  o: Partial<ContainerSpec> & { cmd: readonly string[] },
+/** A step of the task running one lifecycle phase with its own env and mounts. */
+function taskStep(
+  t: TaskPod,
+  phase: string,
+  args: readonly string[],
+  o: { env?: Record<string, string>; binds?: readonly string[]; user?: string } = {},
 ): ContainerSpec {
+  return phaseStep(t.image, phase, args, {
+    env: { ...t.template, ...o.env },
+    binds: [...t.binds, ...(o.binds ?? [])],
+    ...(o.user ? { user: o.user } : {}),
+  });
+}
+
+/**
+ * The task pod's volumes: the `source` and `cache` workspaces (the cache in `cachePod`, kept across
+ * runs), Tekton's `/tekton/home` and `/tekton/scripts`, and what the prepare step does as root: the
+ * cache workspace, home and `/layers` owned by the builder user; with `homeCredentials` the registry
+ * credentials in `/tekton/home/.docker/config.json` (Tekton's credential initialisation).
+ */
+async function taskPod(
+  w: World,
+  pod: Pod,
+  cachePod: Pod,
+  o: { uid: number; gid: number; template: Record<string, string>; homeCredentials: boolean },
+): Promise<TaskPod & { layers: string; home: string }> {
+  const [source, cache, home, scripts, layers] = await Promise.all([
+    pod.volume('source'),
+    cachePod.volume('cache'),
+    pod.volume('tekton-home'),
+    pod.volume('scripts'),
+    pod.volume('layers-dir'),
+  ]);
+  const owned = [cache, home, layers];
+  if (o.homeCredentials) {
+    await w.dockerConfig(home);
+    owned.push(join(home, '.docker'), join(home, '.docker', 'config.json'));
+  }
+  for (const p of owned) await chown(p, o.uid, o.gid);
   return {
     image: w.builder.name,
-    ...o,
-    env: { CNB_EXPERIMENTAL_MODE: 'silent', HOME: '/tekton/home', ...o.env },
+    template: o.template,
     binds: [
-      `${v.source}:/workspace/source`,
-      `${v.cache}:/workspace/cache`,
-      `${v.home}:/tekton/home`,
-      `${v.scripts}:/tekton/scripts`,
-      ...(o.binds ?? []),
+      `${source}:/workspace/source`,
+      `${cache}:/workspace/cache`,
+      `${home}:/tekton/home`,
+      `${scripts}:/tekton/scripts`,
     ],
+    vol: (name) => pod.volume(name),
+    layers,
+    home,
   };
-}
-
-async function runSteps(
-  w: World,
-  what: string,
-  steps: readonly [string, ContainerSpec][],
-): Promise<ContainerRun[]> {
-  const runs: ContainerRun[] = [];
-  for (const [name, spec] of steps) {
-    const r = await runContainer(w.dockerd, spec);
-    runs.push(r);
-    succeeded(r, `${what} step ${name}`);
-  }
-  return runs;
-}
-
-/** The `results` step: the digest from /layers/report.toml (tomllib there). */
-async function reportDigest(layers: string): Promise<string> {
-  const report = parse(await readFile(join(layers, 'report.toml'), 'utf8')) as {
-    image?: { digest?: string };
-  };
-  const digest = report.image?.digest;
-  if (!digest) throw new Error('report.toml has no [image] digest');
-  return digest;
 }
 
 /**
  * One TaskRun of buildpacks-phases 0.3 with the source already in `pod`'s `source` volume (owned by the
  * builder user) and the cache workspace in `cachePod` (kept across runs). Resolves with the steps'
- * outcomes and the APP_IMAGE_DIGEST result.
+ * outcomes and the APP_IMAGE_DIGEST result (the results step decodes report.toml with tomllib).
  */
 export async function tektonPhases(
   w: World,
@@ -177,63 +157,66 @@ export async function tektonPhases(
   params: PhasesParams,
 ): Promise<{ runs: ContainerRun[]; digest: string }> {
   const labels = await getLabelsAndEnv(w, params);
-  const uid = Number(labels.uid);
-  const gid = Number(labels.gid);
-  const v = await volumes(w, pod, cachePod, uid, gid);
-  await writeFile(join(v.scripts, 'restore'), RESTORE_SCRIPT, { mode: 0o755 });
+  if (labels.extensions !== 'empty')
+    throw new Error('the builder has extensions: the extender step is not driven here');
+  const t = await taskPod(w, pod, cachePod, {
+    uid: Number(labels.uid),
+    gid: Number(labels.gid),
+    template: { CNB_EXPERIMENTAL_MODE: 'silent', HOME: '/tekton/home' },
+    homeCredentials: true,
+  });
+  const platform = await t.vol('platform-dir');
+  await mkdir(join(platform, 'env'), { recursive: true });
+  await writeFile(join(await t.vol('scripts'), 'restore'), RESTORE_SCRIPT, { mode: 0o755 });
   const api = { CNB_PLATFORM_API: labels.platformApi };
-  const logLevel = 'info';
-  const app = '/workspace/source/'; // $(workspaces.source.path)/$(params.SOURCE_SUBPATH) with an empty subpath
-  const layersDir = '/layers';
-  const platformDir = '/platform';
-  const mLayers = `${v.layers}:/layers`;
-  const mPlatform = `${v.platform}:${platformDir}`;
+  const logLevel = `-log-level=info`;
+  const app = '-app=/workspace/source/'; // $(workspaces.source.path)/$(params.SOURCE_SUBPATH), no subpath
+  const layersDir = '-layers=/layers'; // $(params.CNB_LAYERS_DIR)
+  const platformDir = '-platform=/platform';
+  const ids = [`-uid=${labels.uid}`, `-gid=${labels.gid}`];
+  const insecure = '-insecure-registry=';
+  const mLayers = `${t.layers}:/layers`;
+  const mPlatform = `${platform}:/platform`;
+  const group = '-group=/layers/group.toml';
+  const plan = '-plan=/layers/plan.toml';
   const steps: [string, ContainerSpec][] = [
     [
       'analyze',
-      step(w, v, {
-        entrypoint: '/cnb/lifecycle/analyzer',
-        env: api,
-        cmd: [
-          `-log-level=${logLevel}`,
-          `-layers=${layersDir}`,
+      taskStep(
+        t,
+        'analyzer',
+        [
+          logLevel,
+          layersDir,
           `-run-image=${params.CNB_RUN_IMAGE ?? ''}`,
           `-cache-image=${params.CNB_CACHE_IMAGE ?? ''}`,
-          `-uid=${labels.uid}`,
-          `-gid=${labels.gid}`,
-          '-insecure-registry=',
+          ...ids,
+          insecure,
           `-tag=${params.TAGS ?? ''}`,
           '-skip-layers=false',
           params.APP_IMAGE,
         ],
-        binds: [mLayers],
-      }),
+        { env: api, binds: [mLayers] },
+      ),
     ],
     [
       'detect',
-      step(w, v, {
-        entrypoint: '/cnb/lifecycle/detector',
+      taskStep(t, 'detector', [logLevel, app, group, plan, layersDir, platformDir], {
         env: api,
-        cmd: [
-          `-log-level=${logLevel}`,
-          `-app=${app}`,
-          '-group=/layers/group.toml',
-          '-plan=/layers/plan.toml',
-          `-layers=${layersDir}`,
-          `-platform=${platformDir}`,
-        ],
         binds: [mLayers, mPlatform],
       }),
     ],
     [
       'restore',
-      step(w, v, {
+      {
+        image: t.image,
         entrypoint: '/tekton/scripts/restore',
         cmd: [],
         env: {
+          ...t.template,
           UID: labels.uid,
           GID: labels.gid,
-          CNB_LOG_LEVEL: logLevel,
+          CNB_LOG_LEVEL: 'info',
           CNB_BUILD_IMAGE: params.CNB_BUILD_IMAGE ?? '',
           CNB_BUILDER_IMAGE: params.CNB_BUILDER_IMAGE,
           CNB_CACHE_IMAGE: params.CNB_CACHE_IMAGE ?? '',
@@ -241,57 +224,59 @@ export async function tektonPhases(
           CNB_SKIP_LAYERS: 'false',
           ...api,
         },
-        binds: [mLayers, `${v.kaniko}:/kaniko`],
-      }),
+        binds: [...t.binds, mLayers, `${await t.vol('kaniko-dir')}:/kaniko`],
+      },
     ],
     [
       'build',
-      step(w, v, {
-        entrypoint: '/cnb/lifecycle/builder',
+      taskStep(t, 'builder', [logLevel, app, layersDir, group, plan, platformDir], {
         env: api,
-        cmd: [
-          `-log-level=${logLevel}`,
-          `-app=${app}`,
-          `-layers=${layersDir}`,
-          '-group=/layers/group.toml',
-          '-plan=/layers/plan.toml',
-          `-platform=${platformDir}`,
-        ],
         binds: [mLayers, mPlatform],
       }),
     ],
     [
       'export',
-      step(w, v, {
-        entrypoint: '/cnb/lifecycle/exporter',
-        env: api,
-        cmd: [
-          `-log-level=${logLevel}`,
-          `-app=${app}`,
-          `-layers=${layersDir}`,
-          '-group=/layers/group.toml',
+      taskStep(
+        t,
+        'exporter',
+        [
+          logLevel,
+          app,
+          layersDir,
+          group,
           '-cache-dir=/workspace/cache',
           `-cache-image=${params.CNB_CACHE_IMAGE ?? ''}`,
           '-report=/layers/report.toml',
           `-process-type=${params.CNB_PROCESS_TYPE ?? 'web'}`,
-          `-uid=${labels.uid}`,
-          `-gid=${labels.gid}`,
-          '-insecure-registry=',
+          ...ids,
+          insecure,
           params.APP_IMAGE,
         ],
-        binds: [mLayers],
-      }),
+        { env: api, binds: [mLayers] },
+      ),
     ],
   ];
-  if (labels.extensions !== 'empty')
-    throw new Error('the builder has extensions: the extender step is not driven here');
-  const runs = await runSteps(w, 'buildpacks-phases', steps);
-  return { runs, digest: await reportDigest(v.layers) };
+  const runs = await runSteps(w, 'buildpacks-phases step', steps);
+  return { runs, digest: (await readReport(join(t.layers, 'report.toml'))).digest };
 }
 
 /**
- * One TaskRun of `buildpacks` 0.6: the create step as 1000:1000 with `DOCKER_CONFIG` the dockerconfig
- * workspace and the task's `CNB_PLATFORM_API` (0.9 by default).
+ * The creator task's results step: the second `"`-separated field of every report.toml line that
+ * mentions `digest` (a line without `"` whole), joined without newlines (`grep | cut -d'"' -f2 | tr -d
+ * '\n'`).
+ */
+export function grepDigest(report: string): string {
+  return report
+    .split('\n')
+    .filter((l) => l.includes('digest'))
+    .map((l) => (l.includes('"') ? (l.split('"')[1] ?? '') : l))
+    .join('');
+}
+
+/**
+ * One TaskRun of `buildpacks` 0.6: the create step as 1000:1000 at the task's `CNB_PLATFORM_API`
+ * (its step template: 0.9) with `DOCKER_CONFIG` the dockerconfig workspace; no HOME is set (the
+ * image's user's). Resolves with the step and the APP_IMAGE_DIGEST result.
  */
 export async function tektonCreator(
   w: World,
@@ -299,14 +284,19 @@ export async function tektonCreator(
   cachePod: Pod,
   p: { APP_IMAGE: string; platformApi: string; RUN_IMAGE?: string; CACHE_IMAGE?: string },
 ): Promise<{ runs: ContainerRun[]; digest: string }> {
-  const v = await volumes(w, pod, cachePod, 1000, 1000);
+  const t = await taskPod(w, pod, cachePod, {
+    uid: 1000,
+    gid: 1000,
+    template: { CNB_PLATFORM_API: p.platformApi },
+    homeCredentials: false,
+  });
   const dockerconfig = await pod.volume('dockerconfig');
   await w.dockerConfig(dockerconfig);
-  const create = step(w, v, {
-    entrypoint: '/cnb/lifecycle/creator',
-    user: '1000:1000',
-    env: { CNB_PLATFORM_API: p.platformApi, DOCKER_CONFIG: '/workspace/dockerconfig' },
-    cmd: [
+  const platform = await t.vol('empty-dir');
+  const create = taskStep(
+    t,
+    'creator',
+    [
       '-app=/workspace/source/',
       '-cache-dir=/workspace/cache',
       `-cache-image=${p.CACHE_IMAGE ?? ''}`,
@@ -321,12 +311,16 @@ export async function tektonCreator(
       `-run-image=${p.RUN_IMAGE ?? ''}`,
       p.APP_IMAGE,
     ],
-    binds: [
-      `${v.layers}:/layers`,
-      `${v.platform}:/platform`,
-      `${join(dockerconfig, '.docker')}:/workspace/dockerconfig`,
-    ],
-  });
-  const runs = await runSteps(w, 'buildpacks', [['create', create]]);
-  return { runs, digest: await reportDigest(v.layers) };
+    {
+      user: '1000:1000',
+      env: { DOCKER_CONFIG: '/workspace/dockerconfig' },
+      binds: [
+        `${t.layers}:/layers`,
+        `${platform}:/platform`,
+        `${join(dockerconfig, '.docker')}:/workspace/dockerconfig`,
+      ],
+    },
+  );
+  const runs = await runSteps(w, 'buildpacks step', [['create', create]]);
+  return { runs, digest: grepDigest(await readFile(join(t.layers, 'report.toml'), 'utf8')) };
 }

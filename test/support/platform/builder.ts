@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { mutate } from '../../../src/image/mutate.ts';
 import type { Image } from '../../../src/image/types.ts';
+import type { FileLayer } from '../../../src/layer/index.ts';
 import { dir, dirLayer, entriesLayer, file, parentDirs, symlink } from './layers.ts';
 import type { LifecycleRelease } from './release.ts';
 import { BUILD_USER, STACK_ID } from './stack.ts';
@@ -75,7 +76,8 @@ export interface BuilderOptions {
   readonly description?: string;
 }
 
-function orderToml(key: string, order: readonly OrderGroup[]): string {
+/** `order.toml` text (`[[order]]` or `[[order-extensions]]` groups, versions and `optional` as given). */
+export function orderToml(key: string, order: readonly OrderGroup[]): string {
   return order
     .map(
       (g) =>
@@ -121,6 +123,49 @@ export function resolveOrder(order: readonly OrderGroup[], modules: readonly Mod
   );
 }
 
+/**
+ * The platform dirs layer both pack and kpack put first: `/workspace` and `/layers` owned by the build
+ * user, `/cnb` and `/cnb/buildpacks` root-owned, then `extra` root-owned dirs.
+ */
+export async function platformDirs(extra: readonly string[]): Promise<FileLayer> {
+  const { uid, gid } = BUILD_USER;
+  return entriesLayer([
+    dir('/workspace', { uid, gid }),
+    dir('/layers', { uid, gid }),
+    dir('/cnb'),
+    dir('/cnb/buildpacks'),
+    ...extra.map((p) => dir(p)),
+  ]);
+}
+
+/**
+ * One layer per module at `/cnb/{buildpacks,extensions}/<escaped id>/<version>/` and the
+ * `io.buildpacks.{buildpack,extension}.layers` labels' content (`api`, `layerDiffID`, `homepage`).
+ */
+export async function moduleLayers(modules: readonly ModuleDir[]): Promise<{
+  layers: { layer: FileLayer; history: { created_by: string } }[];
+  label: Record<ModuleDir['kind'], Record<string, Record<string, unknown>>>;
+}> {
+  const layers = [];
+  const label: Record<ModuleDir['kind'], Record<string, Record<string, unknown>>> = {
+    buildpack: {},
+    extension: {},
+  };
+  for (const m of modules) {
+    const at = `/cnb/${m.kind === 'buildpack' ? 'buildpacks' : 'extensions'}/${escapeId(m.id)}/${m.version}`;
+    const layer = await dirLayer(m.path, at, { parents: parentDirs(at) });
+    layers.push({ layer, history: { created_by: `${m.kind} ${m.id}@${m.version}` } });
+    label[m.kind][m.id] ??= {};
+    const byId = label[m.kind][m.id] as Record<string, unknown>;
+    byId[m.version] = {
+      api: m.api,
+      layerDiffID: layer.diffID,
+      ...(m.homepage ? { homepage: m.homepage } : {}),
+    };
+  }
+  return { layers, label };
+}
+
 /** Assembles the builder image (no registry or daemon involved; push it with `publish`). */
 export async function builderImage(opts: BuilderOptions): Promise<Image> {
   const o: BuilderOptions = {
@@ -128,18 +173,12 @@ export async function builderImage(opts: BuilderOptions): Promise<Image> {
     order: resolveOrder(opts.order, opts.modules),
     ...(opts.orderExtensions ? { orderExtensions: resolveOrder(opts.orderExtensions, opts.modules) } : {}),
   };
-  const uid = BUILD_USER.uid;
-  const gid = BUILD_USER.gid;
-  const dirs = await entriesLayer([
-    dir('/workspace', { uid, gid }),
-    dir('/layers', { uid, gid }),
-    dir('/cnb'),
-    dir('/cnb/buildpacks'),
-    dir('/cnb/extensions'),
-    dir('/platform'),
-    dir('/platform/env'),
-    dir('/cnb/build-config'),
-    dir('/cnb/build-config/env'),
+  const dirs = await platformDirs([
+    '/cnb/extensions',
+    '/platform',
+    '/platform/env',
+    '/cnb/build-config',
+    '/cnb/build-config/env',
   ]);
   const lifecycle = await entriesLayer([
     dir('/cnb'),
@@ -147,23 +186,8 @@ export async function builderImage(opts: BuilderOptions): Promise<Image> {
     ...o.lifecycle.entries,
     symlink('/lifecycle', '/cnb/lifecycle'),
   ]);
-  const moduleLayers = [];
-  const layersLabel: Record<ModuleDir['kind'], Record<string, Record<string, unknown>>> = {
-    buildpack: {},
-    extension: {},
-  };
-  for (const m of o.modules) {
-    const at = `/cnb/${m.kind === 'buildpack' ? 'buildpacks' : 'extensions'}/${escapeId(m.id)}/${m.version}`;
-    const layer = await dirLayer(m.path, at, { parents: parentDirs(at) });
-    moduleLayers.push({ layer, history: { created_by: `${m.kind} ${m.id}@${m.version}` } });
-    layersLabel[m.kind][m.id] ??= {};
-    const byId = layersLabel[m.kind][m.id] as Record<string, unknown>;
-    byId[m.version] = {
-      api: m.api,
-      layerDiffID: layer.diffID,
-      ...(m.homepage ? { homepage: m.homepage } : {}),
-    };
-  }
+  const modules = await moduleLayers(o.modules);
+  const layersLabel = modules.label;
   const orderText =
     orderToml('order', o.order) +
     (o.orderExtensions?.length ? `\n${orderToml('order-extensions', o.orderExtensions)}` : '');
@@ -200,7 +224,7 @@ export async function builderImage(opts: BuilderOptions): Promise<Image> {
     addLayers: [
       { layer: dirs, history: { created_by: 'builder dirs' } },
       { layer: lifecycle, history: { created_by: `lifecycle ${d.version}` } },
-      ...moduleLayers,
+      ...modules.layers,
       { layer: tomls, history: { created_by: 'order, stack, run' } },
     ],
     config: {
