@@ -12,7 +12,7 @@ import {
 } from '../extend/index.ts';
 import { readAnalyzed, readGroup } from '../files/index.ts';
 import type { ContainerConfig, Image } from '../image/index.ts';
-import { LifecycleError, type Logger } from '../platform/index.ts';
+import { LifecycleError, type Logger, parseGoBool } from '../platform/index.ts';
 import { extendedRunImage, type RunSnapshotter, runSnapshotter, writeExtended } from './extend-run.ts';
 
 /** The label saying the image's extension layers may be rebased (platform.md "extender"). */
@@ -58,7 +58,7 @@ const isRootUser = (u: string) => u === '0' || u === 'root';
 
 /** Reference rule: a label value is true only when it parses as a Go bool true. */
 export function isRebasable(config: ContainerConfig): boolean {
-  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(config.Labels?.[REBASABLE_LABEL] ?? '');
+  return parseGoBool(config.Labels?.[REBASABLE_LABEL] ?? '') === true;
 }
 
 function extendError(message: string): LifecycleError {
