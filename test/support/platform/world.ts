@@ -12,10 +12,11 @@ import { type LifecycleRelease, lifecycleImage, lifecycleTarball, readLifecycleT
 import { buildBaseImage, runBaseImage } from './stack.ts';
 
 /**
- * One platform test environment: a private Docker engine, a registry on 127.0.0.1 behind Basic auth (every
- * platform passes credentials), and the images every flow shares: two run images (`run:a`, `run:b` for
- * rebase), the builder (the packaged lifecycle and the given buildpacks on the build image), and the
- * lifecycle image from dist/release, all pushed and pulled into the engine.
+ * One platform test environment: a private Docker engine (overlay2 where it starts, D-296), a registry
+ * on 127.0.0.1 behind Basic auth (every platform passes credentials), and the images every flow shares:
+ * two run images (`run:a`, `run:b` for rebase), the builder (the packaged lifecycle and the given
+ * buildpacks on the build image), and the lifecycle image from dist/release, all pushed and pulled into
+ * the engine.
  */
 
 export const REGISTRY_USER = 'platform';
