@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { startDockerd } from '../support/docker.ts';
+
+/** Mount points of test daemons' data roots (`/tmp/dkd-<id>/data`). */
+async function dataRootMounts(): Promise<Set<string>> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return new Set(
+    info
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => /^\/tmp\/dkd-[^/]+\/data$/.test(m)),
+  );
+}
 
 describe('startDockerd', () => {
   it('fails loudly with the daemon log tail when dockerd cannot start', async () => {
@@ -12,6 +26,15 @@ describe('startDockerd', () => {
         /Log tail:/.test(e.message) &&
         /storage-driver-does-not-exist/.test(e.message),
     );
+  });
+
+  it('leaves no mount behind when dockerd fails to start', async () => {
+    const before = await dataRootMounts();
+    await assert.rejects(startDockerd({ storageDrivers: ['no-such-driver'], timeoutMs: 20_000 }));
+    // other daemons may start meanwhile; a leaked mount is one whose directory holds nothing else
+    for (const m of await dataRootMounts())
+      if (!before.has(m))
+        assert.ok(existsSync(`${dirname(m)}/dockerd.log`), `${m} is still mounted after a failed start`);
   });
 
   it('tries the storage drivers in order and runs with the first that starts', async () => {

@@ -165,6 +165,8 @@ async function startWith(storageDriver: string, opts: DockerdOptions): Promise<D
     // dockerd may leave its host network namespace bind-mounted (after `--network host` containers)
     const netns = join(dir, 'exec', 'netns', 'default');
     await run('umount', ['--lazy', netns]).catch(() => undefined);
+    // dockerd bind-mounts its data root onto itself and, when it fails to start, leaves it mounted
+    await run('umount', ['--lazy', join(dir, 'data')]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   };
 
