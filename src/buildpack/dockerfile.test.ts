@@ -17,6 +17,31 @@ describe('parseDockerfile', () => {
       { name: 'RUN', args: 'echo a  b', line: 5 },
     ]);
   });
+
+  it('attaches heredoc bodies to RUN, COPY and ADD only, keeping the following line numbers', () => {
+    const ins = parseDockerfile(
+      "RUN <<EOF\n# not a comment\n\nEOF\nCOPY <<-'A' <<B /d/\n\tx $y\n\tA\nB\nENV X=<<Y\nUSER 1\n",
+    );
+    assert.deepEqual(ins, [
+      {
+        name: 'RUN',
+        args: '<<EOF',
+        line: 1,
+        heredocs: [{ name: 'EOF', data: '# not a comment\n\n', expand: true, terminated: true }],
+      },
+      {
+        name: 'COPY',
+        args: "<<-'A' <<B /d/",
+        line: 5,
+        heredocs: [
+          { name: 'A', data: 'x $y\n', expand: false, terminated: true },
+          { name: 'B', data: '', expand: true, terminated: true },
+        ],
+      },
+      { name: 'ENV', args: 'X=<<Y', line: 9 },
+      { name: 'USER', args: '1', line: 10 },
+    ]);
+  });
 });
 
 describe('checkBuildDockerfile', () => {

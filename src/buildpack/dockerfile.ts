@@ -7,6 +7,56 @@ export interface Instruction {
   readonly args: string;
   /** 1-based line of the keyword. */
   readonly line: number;
+  /** Heredoc bodies after a RUN, COPY or ADD line, in the order of their `<<` markers. */
+  readonly heredocs?: readonly Heredoc[];
+}
+
+/**
+ * A heredoc (Dockerfile reference "Here-Documents"): `<<NAME`, `<<-NAME` (leading tabs removed from
+ * the body and terminator) or `<<"NAME"`/`<<'NAME'` (not expanded), on a RUN, COPY or ADD line.
+ */
+export interface Heredoc {
+  readonly name: string;
+  /** The body lines, each ending in a newline. */
+  readonly data: string;
+  /** Unquoted name: the body may be expanded. */
+  readonly expand: boolean;
+  /** False when the file ended before the terminator line. */
+  readonly terminated: boolean;
+}
+
+/** Instructions whose heredocs Docker's parser reads (Dockerfile reference "Here-Documents"). */
+const HEREDOC_INSTRUCTIONS = new Set(['RUN', 'COPY', 'ADD']);
+
+/** A heredoc marker word: `[fd]<<[-]NAME`, NAME optionally in single or double quotes. */
+export const HEREDOC_MARKER = /(?:^|\s)\d*<<(-?)(?:"([^"\s]+)"|'([^'\s]+)'|([^\s"'<>|;&()]+))/g;
+
+/** The name when `word` is exactly one heredoc marker (a COPY/ADD source, a RUN that is only a script). */
+export function heredocMarkerName(word: string): string | undefined {
+  const m = /^\d*<<-?(?:"([^"\s]+)"|'([^'\s]+)'|([^\s"'<>|;&()]+))$/.exec(word.trim());
+  return m ? ((m[1] ?? m[2] ?? m[3]) as string) : undefined;
+}
+
+function readHeredocs(line: string, lines: readonly string[], at: number): { docs: Heredoc[]; next: number } {
+  const docs: Heredoc[] = [];
+  let i = at;
+  for (const m of line.matchAll(HEREDOC_MARKER)) {
+    const chomp = m[1] === '-';
+    const name = (m[2] ?? m[3] ?? m[4]) as string;
+    const body: string[] = [];
+    let terminated = false;
+    while (i < lines.length) {
+      const raw = lines[i++] ?? '';
+      const l = chomp ? raw.replace(/^\t+/, '') : raw;
+      if (l === name) {
+        terminated = true;
+        break;
+      }
+      body.push(`${l}\n`);
+    }
+    docs.push({ name, data: body.join(''), expand: m[4] !== undefined, terminated });
+  }
+  return { docs, next: i };
 }
 
 /** Instructions a generated Dockerfile may use (image-extension.md "Dockerfile Requirements"). */
@@ -27,7 +77,7 @@ export const BASE_IMAGE_ARG = 'base_image';
 
 /**
  * Splits Dockerfile text into instructions: comments and blank lines skipped, `\` continuations
- * joined. Heredocs are not interpreted (enough for the checks below).
+ * joined, the heredoc bodies after a RUN, COPY or ADD line attached to it.
  */
 export function parseDockerfile(text: string): Instruction[] {
   const out: Instruction[] = [];
@@ -47,7 +97,14 @@ export function parseDockerfile(text: string): Instruction[] {
     }
     if (cur.endsWith('\\')) cur = cur.slice(0, -1);
     const m = /^(\S+)\s*(.*)$/.exec(cur);
-    if (m?.[1]) out.push({ name: m[1].toUpperCase(), args: (m[2] ?? '').trim(), line: start + 1 });
+    if (!m?.[1]) continue;
+    const name = m[1].toUpperCase();
+    const args = (m[2] ?? '').trim();
+    const { docs, next } = HEREDOC_INSTRUCTIONS.has(name)
+      ? readHeredocs(args, lines, i)
+      : { docs: [], next: i };
+    i = next;
+    out.push({ name, args, line: start + 1, ...(docs.length > 0 ? { heredocs: docs } : {}) });
   }
   return out;
 }

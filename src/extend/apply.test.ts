@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { memoryLogger } from '../platform/index.ts';
 import { applyDockerfile, type RunCommand } from './apply.ts';
 import { checkDockerfile } from './dockerfile-steps.ts';
+import { parseDockerignore } from './dockerignore.ts';
 
 let dir: string;
 let root: string;
@@ -33,7 +34,12 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 async function apply(
   text: string,
-  opts: { args?: Record<string, string>; env?: string[]; user?: string } = {},
+  opts: {
+    args?: Record<string, string>;
+    env?: string[];
+    user?: string;
+    ignore?: ReturnType<typeof parseDockerignore>;
+  } = {},
 ) {
   const runs: RunCommand[] = [];
   const steps: string[] = [];
@@ -48,6 +54,7 @@ async function apply(
         Object.entries({ base_image: 'base@sha256:00', user_id: '1000', ...(opts.args ?? {}) }),
       ),
       context,
+      ...(opts.ignore ? { ignore: opts.ignore } : {}),
       root,
       run: async (c) => {
         runs.push(c);
@@ -174,6 +181,65 @@ describe('applyDockerfile', () => {
     await assert.rejects(
       apply('ARG base_image\nFROM ${base_image}\nUSER nobody\nRUN true'),
       /:4: RUN failed: USER nobody: no user/,
+    );
+  });
+
+  it('heredocs: a RUN of only a heredoc is a script on stdin, others follow the command; COPY writes them', async () => {
+    const { runs } = await apply(
+      [
+        'ARG base_image',
+        'FROM ${base_image}',
+        'RUN <<EOF',
+        'echo "$HOME"',
+        'EOF',
+        'RUN <<-"PY"',
+        '\t#!/usr/bin/python3 -u',
+        '\tprint(1)',
+        '\tPY',
+        'RUN cat <<A > /a && cat <<B > /b',
+        'a',
+        'A',
+        'b',
+        'B',
+        'COPY --chmod=600 <<one <<two /opt/docs/',
+        'first $HOME',
+        'one',
+        'second',
+        'two',
+        'WORKDIR /opt',
+        'ADD <<EOF rel.txt',
+        'x',
+        'EOF',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      runs.map((r) => [r.argv, r.stdin]),
+      [
+        [['/bin/sh', '-c', 'sh'], 'echo "$HOME"\n'],
+        [['/usr/bin/python3', '-u', '/dev/stdin'], '#!/usr/bin/python3 -u\nprint(1)\n'],
+        [['/bin/sh', '-c', 'cat <<A > /a && cat <<B > /b\na\nA\nb\nB'], undefined],
+      ],
+    );
+    assert.equal(await readFile(join(root, 'opt', 'docs', 'one'), 'utf8'), 'first $HOME\n');
+    assert.equal((await lstat(join(root, 'opt', 'docs', 'two'))).mode & 0o777, 0o600);
+    assert.equal(await readFile(join(root, 'opt', 'rel.txt'), 'utf8'), 'x\n');
+    assert.equal((await lstat(join(root, 'opt', 'rel.txt'))).mode & 0o777, 0o644);
+    assert.throws(
+      () => checkDockerfile('ARG base_image\nFROM ${base_image}\nRUN <<EOF\necho\n', 'ext/Dockerfile'),
+      /ext\/Dockerfile:3: the heredoc <<EOF has no terminating "EOF" line/,
+    );
+  });
+
+  it('.dockerignore: excluded paths are not in the context, exceptions re-include', async () => {
+    const ignore = parseDockerignore('# c\n*.txt\n!b.txt\nsub\n!sub/deep/c\n', '/ctx/.dockerignore');
+    await apply('ARG base_image\nFROM ${base_image}\nCOPY . /ignored/\n', { ignore });
+    const { readdir } = await import('node:fs/promises');
+    assert.deepEqual((await readdir(join(root, 'ignored'))).sort(), ['b.txt', 'sub']);
+    assert.equal(await readFile(join(root, 'ignored', 'sub', 'deep', 'c'), 'utf8'), 'C');
+    assert.equal((await lstat(join(root, 'ignored', 'sub'))).mode & 0o777, 0o755);
+    await assert.rejects(
+      apply('ARG base_image\nFROM ${base_image}\nCOPY a.txt /x\n', { ignore }),
+      /:3: COPY failed: no source files were found for 'a.txt' .*\(after \/ctx\/\.dockerignore\)/,
     );
   });
 });

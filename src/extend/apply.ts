@@ -1,9 +1,10 @@
 import { chmod, lstat, mkdir } from 'node:fs/promises';
-import type { Instruction } from '../buildpack/index.ts';
+import { heredocMarkerName, type Instruction } from '../buildpack/index.ts';
 import type { ContainerConfig } from '../image/index.ts';
 import { isLifecycleError, type Logger, messageOf } from '../platform/index.ts';
 import { applyCopy } from './copy.ts';
 import { type DockerfileSteps, dockerfileError, leadingFlags } from './dockerfile-steps.ts';
+import type { IgnoreRules } from './dockerignore.ts';
 import { imagePathOf, resolveInRoot } from './root-path.ts';
 import { type RunUser, readUserDb, resolveChown, resolveRunUser } from './users.ts';
 import { execForm, parsePairs, processWord, splitWords } from './words.ts';
@@ -14,6 +15,8 @@ export interface RunCommand {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly user: RunUser;
+  /** Standard input (a RUN that is only a heredoc gets its script here). */
+  readonly stdin?: string;
   /** `RUN ...` as written, for logs. */
   readonly text: string;
 }
@@ -38,6 +41,8 @@ export interface ApplyOptions {
   readonly buildArgs: ReadonlyMap<string, string>;
   /** The build context (COPY/ADD sources). */
   readonly context: string;
+  /** Its `.dockerignore` rules (see `readDockerignore`). */
+  readonly ignore?: IgnoreRules;
   /** The root filesystem the instructions change; default `/` (the live container). */
   readonly root?: string;
   /** Runs RUN commands (see `spawnRun`). */
@@ -102,10 +107,34 @@ function declareArgs(
   }
 }
 
+/**
+ * The argv (and stdin) of a shell-form RUN with heredocs (D-359): a RUN that is only `<<NAME` runs the
+ * body as a script (through its `#!` interpreter if it has one, else `sh` under the SHELL, as kaniko
+ * does, but from stdin so the outer shell does not expand the body); otherwise the bodies and
+ * terminators follow the command line, for the shell to read as here-documents (kaniko, BuildKit).
+ */
+function heredocRun(
+  shell: readonly string[],
+  rest: string,
+  ins: Instruction,
+): { argv: string[]; stdin?: string } {
+  const docs = ins.heredocs ?? [];
+  const only = docs.length === 1 ? docs[0] : undefined;
+  if (only && heredocMarkerName(rest) === only.name) {
+    const bang = /^#!(.*)\n/.exec(only.data);
+    const interp = bang?.[1]?.trim().split(/\s+/).filter(Boolean);
+    if (interp && interp.length > 0) return { argv: [...interp, '/dev/stdin'], stdin: only.data };
+    return { argv: [...shell, 'sh'], stdin: only.data };
+  }
+  return { argv: [...shell, rest + docs.map((h) => `\n${h.data}${h.name}`).join('')] };
+}
+
 async function runStep(o: ApplyOptions, b: Build, root: string, ins: Instruction): Promise<void> {
   const exec = execForm(ins.args);
   const shell = (b.config['Shell'] as string[] | undefined) ?? ['/bin/sh', '-c'];
-  const argv = exec ?? [...shell, leadingFlags(ins.args).rest];
+  const { argv, stdin } = exec
+    ? { argv: exec, stdin: undefined }
+    : heredocRun(shell, leadingFlags(ins.args).rest, ins);
   const db = await readUserDb(root);
   const user = resolveRunUser(db, b.config['User'] as string | undefined);
   // The image's environment and the declared args only: never the lifecycle's own (D-351).
@@ -113,14 +142,24 @@ async function runStep(o: ApplyOptions, b: Build, root: string, ins: Instruction
   env['PATH'] ??= DEFAULT_PATH;
   env['HOME'] ??= user.home;
   const cwd = (b.config['WorkingDir'] as string | undefined) || '/';
-  await o.run({ argv, env, cwd, user, text: `RUN ${ins.args}` });
+  await o.run({ argv, env, cwd, user, text: `RUN ${ins.args}`, ...(stdin !== undefined ? { stdin } : {}) });
 }
 
 async function copyStep(o: ApplyOptions, b: Build, root: string, ins: Instruction): Promise<void> {
   const { flags, rest } = leadingFlags(ins.args);
   const vars = b.vars();
-  const words = execForm(rest) ?? splitWords(rest).map((w) => processWord(w, vars));
-  if (words.length < 2) throw new Error(`${ins.name} needs at least one source and a destination`);
+  const docs = ins.heredocs ?? [];
+  const raw = execForm(rest) ?? splitWords(rest);
+  // heredoc sources become files of their body, not expanded (kaniko's default, D-359)
+  const contents = raw
+    .slice(0, -1)
+    .map(heredocMarkerName)
+    .flatMap((n) => docs.filter((h) => h.name === n).map((h) => ({ name: h.name, data: h.data })));
+  const words = (
+    execForm(rest) ? raw : raw.map((w) => (heredocMarkerName(w) ? w : processWord(w, vars)))
+  ).filter((w, i, all) => i === all.length - 1 || heredocMarkerName(w) === undefined);
+  if (words.length + contents.length < 2)
+    throw new Error(`${ins.name} needs at least one source and a destination`);
   const dest = imagePathOf(
     (b.config['WorkingDir'] as string | undefined) || '/',
     words[words.length - 1] as string,
@@ -133,6 +172,8 @@ async function copyStep(o: ApplyOptions, b: Build, root: string, ins: Instructio
     root,
     context: o.context,
     sources: words.slice(0, -1),
+    contents,
+    ...(o.ignore ? { ignore: o.ignore } : {}),
     dest,
     ...(chown ? { owner: resolveChown(await readUserDb(root), processWord(chown, vars)) } : {}),
     ...(chmodFlag ? { chmod: Number.parseInt(chmodFlag, 8) } : {}),

@@ -13,9 +13,11 @@ import {
   stat,
   symlink,
   utimes,
+  writeFile,
 } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { extractLayer } from '../layer/index.ts';
+import { type IgnoreRules, isExcluded, mayIncludeBelow } from './dockerignore.ts';
 import { resolveInRoot } from './root-path.ts';
 
 /** What one COPY or ADD does (Dockerfile reference "COPY", "ADD"), with words already expanded. */
@@ -34,6 +36,10 @@ export interface CopySpec {
   readonly chmod?: number;
   /** ADD: local tar archives (plain or gzip) are extracted into the destination. */
   readonly extractArchives?: boolean;
+  /** Heredoc sources: files named `name` (in a directory destination) holding `data`. */
+  readonly contents?: readonly { readonly name: string; readonly data: string }[];
+  /** The context's `.dockerignore`: excluded paths are not part of the context. */
+  readonly ignore?: IgnoreRules;
 }
 
 const WILDCARD = /[*?[]/;
@@ -118,15 +124,36 @@ async function ensureDir(
 interface Attr {
   readonly owner: { uid: number; gid: number };
   readonly chmod: number | undefined;
+  readonly ignore: IgnoreRules | undefined;
 }
 
-async function copyEntry(src: string, dst: string, a: Attr, follow: boolean): Promise<void> {
+/** Copies the entries of the context directory `rel` (at `src`) into `dst`, leaving out ignored ones. */
+async function copyChildren(src: string, rel: string, dst: string, a: Attr): Promise<void> {
+  for (const n of (await readdir(src)).sort()) {
+    const childRel = rel === '' ? n : `${rel}/${n}`;
+    if (isExcluded(a.ignore, childRel)) {
+      // Docker walks an excluded directory only when an exception may re-include something below it;
+      // the directory itself is then not in the context, and is made as extraction makes parents.
+      if (!mayIncludeBelow(a.ignore, childRel) || !(await lstat(join(src, n))).isDirectory()) continue;
+      if (!(await lstat(join(dst, n)).catch(() => undefined))) {
+        await mkdir(join(dst, n), { mode: 0o755 });
+        await chmodPath(join(dst, n), 0o755);
+        await lchown(join(dst, n), a.owner.uid, a.owner.gid);
+      }
+      await copyChildren(join(src, n), childRel, join(dst, n), a);
+      continue;
+    }
+    await copyEntry(join(src, n), childRel, join(dst, n), a, false);
+  }
+}
+
+async function copyEntry(src: string, rel: string, dst: string, a: Attr, follow: boolean): Promise<void> {
   const st = follow ? await stat(src) : await lstat(src);
   const existing = await lstat(dst).catch(() => undefined);
   if (st.isDirectory()) {
     if (existing && !existing.isDirectory()) await rm(dst, { force: true });
     if (!existing?.isDirectory()) await mkdir(dst);
-    for (const n of (await readdir(src)).sort()) await copyEntry(join(src, n), join(dst, n), a, false);
+    await copyChildren(src, rel, dst, a);
     await chmodPath(dst, a.chmod ?? st.mode & 0o7777);
   } else {
     if (existing?.isDirectory()) throw new Error(`cannot overwrite directory ${dst} with a file`);
@@ -154,16 +181,19 @@ async function copyEntry(src: string, dst: string, a: Attr, follow: boolean): Pr
 export async function applyCopy(spec: CopySpec): Promise<void> {
   const matched: string[] = [];
   for (const s of spec.sources) {
-    const m = await matchSources(spec.context, s);
+    const m = (await matchSources(spec.context, s)).filter((p) => !isExcluded(spec.ignore, p));
     if (m.length === 0)
-      throw new Error(`no source files were found for '${s}' in the build context ${spec.context}`);
+      throw new Error(
+        `no source files were found for '${s}' in the build context ${spec.context}${spec.ignore ? ` (after ${spec.ignore.file})` : ''}`,
+      );
     matched.push(...m);
   }
-  const a: Attr = { owner: spec.owner ?? { uid: 0, gid: 0 }, chmod: spec.chmod };
+  const a: Attr = { owner: spec.owner ?? { uid: 0, gid: 0 }, chmod: spec.chmod, ignore: spec.ignore };
+  const contents = spec.contents ?? [];
   const destHost = await resolveInRoot(spec.root, spec.dest, true);
   const destIsDir =
     spec.dest.endsWith('/') ||
-    matched.length > 1 ||
+    matched.length + contents.length > 1 ||
     spec.sources.some((s) => WILDCARD.test(s)) ||
     (await stat(destHost).catch(() => undefined))?.isDirectory() === true;
   for (const rel of matched) {
@@ -171,7 +201,7 @@ export async function applyCopy(spec: CopySpec): Promise<void> {
     const st = await stat(src);
     if (st.isDirectory()) {
       const dir = await ensureDir(spec.root, spec.dest, a.owner);
-      for (const n of (await readdir(src)).sort()) await copyEntry(join(src, n), join(dir, n), a, false);
+      await copyChildren(src, rel === '.' ? '' : rel, dir, a);
       continue;
     }
     if (spec.extractArchives && (await isArchive(src))) {
@@ -181,10 +211,23 @@ export async function applyCopy(spec: CopySpec): Promise<void> {
     }
     if (destIsDir) {
       const dir = await ensureDir(spec.root, spec.dest);
-      await copyEntry(src, join(dir, basename(rel)), a, true);
+      await copyEntry(src, rel, join(dir, basename(rel)), a, true);
     } else {
       await ensureDir(spec.root, posix.dirname(spec.dest));
-      await copyEntry(src, await resolveInRoot(spec.root, spec.dest), a, true);
+      await copyEntry(src, rel, await resolveInRoot(spec.root, spec.dest), a, true);
     }
+  }
+  for (const c of contents) {
+    // a heredoc source is a new file: 0644 unless --chmod, owned as the copied files (kaniko)
+    const target = destIsDir
+      ? join(await ensureDir(spec.root, spec.dest), c.name)
+      : await resolveInRoot(spec.root, spec.dest);
+    if (!destIsDir) await ensureDir(spec.root, posix.dirname(spec.dest));
+    if ((await lstat(target).catch(() => undefined))?.isDirectory())
+      throw new Error(`cannot overwrite directory ${target} with the heredoc ${c.name}`);
+    await rm(target, { force: true });
+    await writeFile(target, c.data);
+    await chmodPath(target, spec.chmod ?? 0o644);
+    await lchown(target, a.owner.uid, a.owner.gid);
   }
 }

@@ -79,12 +79,15 @@ function checkStep(file: string, ins: Instruction): void {
   if (ins.name === 'ADD' && /(^|\s|")git@/.test(rest))
     throw dockerfileError(file, ins.line, 'ADD from a git repository is not supported');
   if (rest.trim() === '') throw dockerfileError(file, ins.line, `${ins.name} needs arguments`);
+  for (const h of ins.heredocs ?? [])
+    if (!h.terminated)
+      throw dockerfileError(file, ins.line, `the heredoc <<${h.name} has no terminating "${h.name}" line`);
 }
 
 /**
  * Parses and checks a generated Dockerfile for the extender: only ARG before the single FROM, which
  * must be `FROM ${base_image}`; only {@link APPLIED_INSTRUCTIONS} after it; COPY/ADD without `--from`
- * or URLs. Heredocs are not supported (the parser reads them as instructions and refuses them).
+ * or URLs; heredocs terminated (D-359).
  * @throws LifecycleError (exit 102) naming the file and line.
  */
 export function checkDockerfile(text: string, file: string): DockerfileSteps {

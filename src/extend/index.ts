@@ -8,6 +8,7 @@ export * from './container.ts';
 export * from './copy.ts';
 export * from './dockerfile-steps.ts';
 export * from './dockerfiles.ts';
+export * from './dockerignore.ts';
 export * from './root-path.ts';
 export * from './run.ts';
 export * from './snapshot.ts';

@@ -8,6 +8,7 @@ import {
   makeWorkDir,
   type RunExecutor,
   readBaseImage,
+  readDockerignore,
   spawnRun,
 } from '../extend/index.ts';
 import { readAnalyzed, readGroup } from '../files/index.ts';
@@ -118,6 +119,8 @@ export async function extend(o: ExtendOptions, log: Logger): Promise<ExtendResul
         ['base_image', `base@${current.digest}`],
       ]);
       log.debug(`Applying ${d.path} for extension ${d.extensionId}`);
+      const ignore = await readDockerignore(d.path, d.context);
+      if (ignore) log.debug(`Using ${ignore.file} for the build context ${d.context}`);
       // Each Dockerfile must set the label itself (platform.md "extender": "set ... or left the
       // label unset"); the reference lets a later Dockerfile inherit an earlier one's (D-355).
       const { [REBASABLE_LABEL]: _inherited, ...labels } = config.Labels ?? {};
@@ -127,6 +130,7 @@ export async function extend(o: ExtendOptions, log: Logger): Promise<ExtendResul
           config: { ...config, Labels: labels },
           buildArgs,
           context: d.context,
+          ...(ignore ? { ignore } : {}),
           root,
           run: o.runExecutor ?? spawnRun(log),
           ...(snap ? { onStep: (s) => (snap as RunSnapshotter).step(s, d.extensionId, log) } : {}),

@@ -6,21 +6,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { saveBaseImage } from '../../src/extend/index.ts';
 import { parseLifecycleMetadataLabel, writeAnalyzed } from '../../src/files/index.ts';
 import { type Image, layout, remote } from '../../src/image/index.ts';
 import { exporter, fixture, ok } from '../exporter/helpers.ts';
-import { type Dockerd, dockerCli, startDockerd } from '../support/docker.ts';
-import {
-  buildBaseImage,
-  type Published,
-  publish,
-  runBaseImage,
-  runContainer,
-  showRun,
-} from '../support/platform/index.ts';
+import { type Dockerd, startDockerd } from '../support/docker.ts';
+import { buildBaseImage, type Published, publish, runBaseImage, showRun } from '../support/platform/index.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
-import { lifecycleTar, tarListing } from './helpers.ts';
+import {
+  assertSameListing,
+  dockerOn,
+  type ExtenderEnv,
+  exportListing,
+  lifecycleTar,
+  tarListing,
+  workspace,
+} from './helpers.ts';
 
 /**
  * The extender in containers of the build and run images on a real Docker engine (platform.md
@@ -36,27 +36,10 @@ let lifecycle: Buffer;
 let dir: string;
 /** The run extender's workspace, for the export after it. */
 let runWs: { layers: string; app: string } | undefined;
-const exec = promisify(execFile);
+const _exec = promisify(execFile);
 
-/** The docker CLI on the test engine (the classic builder: the engine has no buildx). */
-async function docker(args: readonly string[]): Promise<string> {
-  const { stdout } = await exec(dockerCli(), [...args], {
-    env: { ...process.env, DOCKER_HOST: dockerd.host, DOCKER_BUILDKIT: '0' },
-    maxBuffer: 1 << 30,
-    encoding: 'buffer',
-  });
-  return (stdout as unknown as Buffer).toString('latin1');
-}
-
-/** `docker export` of a created (not started) container of `image`, as a listing without times. */
-async function exportListing(image: string): Promise<string[]> {
-  const id = (await docker(['create', image, '/bin/true'])).trim();
-  try {
-    return await tarListing(Buffer.from(await docker(['export', id]), 'latin1'));
-  } finally {
-    await docker(['rm', '-f', id]);
-  }
-}
+let docker: (args: readonly string[]) => Promise<string>;
+const env = (): ExtenderEnv => ({ dockerd, build, runImage, lifecycle, dir });
 
 const BUILDPACK_TOML = 'api = "0.12"\n[buildpack]\nid = "test/bp"\nversion = "0.1"\n';
 const BIN_BUILD = `#!/bin/sh
@@ -71,6 +54,7 @@ echo "build-id: $(cat /opt/ext/build-id)"
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'extender-it-'));
   [dockerd, registry] = await Promise.all([startDockerd(), startRegistry()]);
+  docker = dockerOn(dockerd);
   [build, runImage] = await Promise.all([
     buildBaseImage().then((i) => publish(registry.host, 'build:latest', i, { dockerd })),
     runBaseImage('a').then((i) => publish(registry.host, 'run:latest', i, { dockerd })),
@@ -86,55 +70,6 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Host directories for one extender container: layers (with the detector's outputs), app, kaniko. */
-async function workspace(
-  name: string,
-  kind: 'build' | 'run',
-  base: Published,
-  dockerfile: string,
-  config = '',
-) {
-  const ws = join(dir, name);
-  const layers = join(ws, 'layers');
-  const app = join(ws, 'app');
-  const kaniko = join(ws, 'kaniko');
-  const gen = join(layers, 'generated', kind, 'test_ext');
-  await mkdir(gen, { recursive: true });
-  await mkdir(app, { recursive: true });
-  await mkdir(join(ws, 'platform'), { recursive: true });
-  await writeFile(join(app, 'ext-input.txt'), 'hello from the app\n');
-  await writeFile(join(gen, 'Dockerfile'), dockerfile);
-  if (config) await writeFile(join(gen, 'extend-config.toml'), config);
-  await writeFile(
-    join(layers, 'group.toml'),
-    '[[group]]\nid = "test/bp"\nversion = "0.1"\napi = "0.12"\n\n[[group-extensions]]\nid = "test/ext"\nversion = "0.1"\napi = "0.12"\n',
-  );
-  await writeFile(join(layers, 'plan.toml'), '');
-  await writeAnalyzed(join(layers, 'analyzed.toml'), {
-    ...(kind === 'build' ? { buildImage: { reference: build.ref } } : {}),
-    runImage: { reference: runImage.ref, image: runImage.name, ...(kind === 'run' ? { extend: true } : {}) },
-  });
-  // what the restorer saves for the extender
-  await saveBaseImage(kaniko, base.image);
-  const binds = [
-    `${layers}:/layers`,
-    `${app}:/workspace`,
-    `${kaniko}:/kaniko`,
-    `${join(ws, 'platform')}:/platform`,
-  ];
-  const extend = (args: readonly string[] = []) =>
-    runContainer(dockerd, {
-      image: base.name,
-      user: '0:0',
-      network: 'none',
-      cmd: ['/cnb/lifecycle/extender', '-kind', kind, '-log-level', 'debug', ...args],
-      env: { CNB_PLATFORM_API: '0.12' },
-      binds,
-      copyIn: [lifecycle],
-    });
-  return { ws, layers, app, kaniko, extend };
-}
-
 const BUILD_DOCKERFILE = [
   'ARG base_image',
   'FROM ${base_image}',
@@ -146,8 +81,7 @@ const BUILD_DOCKERFILE = [
   'RUN mkdir -p /opt/ext/bin \\',
   `  && printf '#!/bin/sh\\necho ext-tool says %s\\n' "$greeting" > /opt/ext/bin/ext-tool \\`,
   '  && chmod 755 /opt/ext/bin/ext-tool \\',
-  "  && sed -i 's#:/home/cnb:#:/home/extended:#' /etc/passwd \\",
-  '  && mkdir -p /home/extended && chown 1000:1000 /home/extended \\',
+  '  && useradd -l -m -d /home/extended -u 1001 -g 1000 -s /bin/sh ext-builder \\',
   '  && echo "$build_id" > /opt/ext/build-id',
   'COPY ext-input.txt /opt/ext/from-app.txt',
   'ENV PATH=/opt/ext/bin:$PATH',
@@ -171,26 +105,32 @@ const RUN_DOCKERFILE = [
 
 describe('extender in containers', () => {
   it('-kind build: buildpacks see the extended build image (a file from the app, PATH, HOME from passwd)', async () => {
-    const w = await workspace(
-      'build',
-      'build',
-      build,
-      BUILD_DOCKERFILE,
-      '[[build.args]]\nname = "greeting"\nvalue = "hi"\n',
-    );
-    const r = await w.extend(['-uid', '1000', '-gid', '1000']);
+    const w = await workspace(env(), {
+      name: 'build',
+      kind: 'build',
+      base: build,
+      dockerfile: BUILD_DOCKERFILE,
+      config: '[[build.args]]\nname = "greeting"\nvalue = "hi"\n',
+    });
+    // the build user is one the extension adds (`useradd`): HOME comes from the extended passwd
+    const r = await w.extend(['-uid', '1001', '-gid', '1000']);
     assert.equal(r.code, 0, showRun(r));
     assert.match(r.stdout, /from-app: hello from the app/, showRun(r));
     assert.match(r.stdout, /ext-tool says hi/);
     assert.match(r.stdout, /HOME=\/home\/extended/);
-    assert.match(r.stdout, /uid=1000 gid=1000/);
+    assert.match(r.stdout, /uid=1001 gid=1000/);
     assert.match(r.stdout, /build-id: [0-9a-f-]{36}/);
     assert.match(await readFile(join(w.layers, 'config', 'metadata.toml'), 'utf8'), /test\/bp/);
     assert.deepEqual(await readdir(w.kaniko), ['cache']);
   });
 
   it('-kind run: writes <extended>/run/<digest> with the new layers only, whiteouts, the extended config', async () => {
-    const w = await workspace('run', 'run', runImage, RUN_DOCKERFILE);
+    const w = await workspace(env(), {
+      name: 'run',
+      kind: 'run',
+      base: runImage,
+      dockerfile: RUN_DOCKERFILE,
+    });
     const r = await w.extend();
     assert.equal(r.code, 0, showRun(r));
     const runDir = join(w.layers, 'extended', 'run');
@@ -319,34 +259,40 @@ describe('extender in containers', () => {
           path.startsWith(`${fixtureRoot}/`)
         );
       };
-      const ours = (await exportListing(name)).filter((l) => !added(l));
-      const theirs = (await exportListing('docker-built:run')).filter((l) => !added(l));
+      const ours = (await exportListing(docker, name)).filter((l) => !added(l));
+      const theirs = (await exportListing(docker, 'docker-built:run')).filter((l) => !added(l));
       assert.ok(
         ours.some((l) => l.endsWith(' opt/run-ext/from-app.txt')),
         'the listing has the extension files',
       );
-      assert.deepEqual(
-        ours.filter((l) => !theirs.includes(l)),
-        [],
-        'only in the app image',
-      );
-      assert.deepEqual(
-        theirs.filter((l) => !ours.includes(l)),
-        [],
-        'only in the docker-built image',
-      );
+      assertSameListing(ours, theirs, 'the app image');
     } finally {
       await f.cleanup();
     }
   });
 
-  it('-kind run fails when the final user is root (exit 102)', async () => {
-    const w = await workspace(
-      'root',
-      'run',
-      runImage,
-      'ARG base_image\nFROM ${base_image}\nUSER root\nRUN true\n',
+  it('-kind build: a failing RUN exits 102 naming the Dockerfile and line', async () => {
+    const w = await workspace(env(), {
+      name: 'fail',
+      kind: 'build',
+      base: build,
+      dockerfile: 'ARG base_image\nFROM ${base_image}\n\nRUN echo before\nRUN exit 3\n',
+    });
+    const r = await w.extend(['-uid', '1000', '-gid', '1000']);
+    assert.equal(r.code, 102, showRun(r));
+    assert.match(
+      r.stderr,
+      /generated\/build\/test_ext\/Dockerfile:5: RUN failed: 'RUN exit 3' exited with 3/,
     );
+  });
+
+  it('-kind run fails when the final user is root (exit 102)', async () => {
+    const w = await workspace(env(), {
+      name: 'root',
+      kind: 'run',
+      base: runImage,
+      dockerfile: 'ARG base_image\nFROM ${base_image}\nUSER root\nRUN true\n',
+    });
     const r = await w.extend();
     assert.equal(r.code, 102, showRun(r));
     assert.match(r.stderr, /final user ID is 0 \(root\)/);

@@ -9,7 +9,8 @@ import { getLabelsAndEnv, type PhasesParams } from './tekton-labels.ts';
  * Tekton catalog tasks (tektoncd/catalog): `buildpacks-phases` 0.3 — one step container per phase of the
  * builder image, the step args as written there with the parameters substituted (so `-tag=`,
  * `-cache-image=`, `-run-image=`, `-insecure-registry=`, and the restore script's `-layers=` arrive empty)
- * — and `buildpacks` 0.6, the creator step as 1000:1000. The steps that run other images
+ * — with its `extender` step (as root, SYS_ADMIN and SETFCAP) in place of `build` when the builder has
+ * extensions — and `buildpacks` 0.6, the creator step as 1000:1000. The steps that run other images
  * (get-labels-and-env, prepare, results) are done by the test the way their scripts do them. Every step
  * gets the workspaces and what Tekton mounts into every step (`/tekton/home`, `/tekton/scripts`); the
  * phases task's step template sets `HOME=/tekton/home`, where the registry credentials are (Tekton's
@@ -46,12 +47,18 @@ function taskStep(
   t: TaskPod,
   phase: string,
   args: readonly string[],
-  o: { env?: Record<string, string>; binds?: readonly string[]; user?: string } = {},
+  o: {
+    env?: Record<string, string>;
+    binds?: readonly string[];
+    user?: string;
+    capAdd?: readonly string[];
+  } = {},
 ): ContainerSpec {
   return phaseStep(t.image, phase, args, {
     env: { ...t.template, ...o.env },
     binds: [...t.binds, ...(o.binds ?? [])],
     ...(o.user ? { user: o.user } : {}),
+    ...(o.capAdd ? { capAdd: o.capAdd } : {}),
   });
 }
 
@@ -107,8 +114,6 @@ export async function tektonPhases(
   params: PhasesParams,
 ): Promise<{ runs: ContainerRun[]; digest: string }> {
   const labels = await getLabelsAndEnv(w, params);
-  if (labels.extensions !== 'empty')
-    throw new Error('the builder has extensions: the extender step is not driven here');
   const t = await taskPod(w, pod, cachePod, {
     uid: Number(labels.uid),
     gid: Number(labels.gid),
@@ -177,13 +182,25 @@ export async function tektonPhases(
         binds: [...t.binds, mLayers, `${await t.vol('kaniko-dir')}:/kaniko`],
       },
     ],
-    [
-      'build',
-      taskStep(t, 'builder', [logLevel, app, layersDir, group, plan, platformDir], {
-        env: api,
-        binds: [mLayers, mPlatform],
-      }),
-    ],
+    // the task's `when` clauses: `extender` (build image extension, then the build) in place of
+    // `build` when get-labels-and-env found extensions (D-362)
+    labels.extensions === 'empty'
+      ? [
+          'build',
+          taskStep(t, 'builder', [logLevel, app, layersDir, group, plan, platformDir], {
+            env: api,
+            binds: [mLayers, mPlatform],
+          }),
+        ]
+      : [
+          'extender',
+          taskStep(t, 'extender', [logLevel, app, '-generated=/layers/generated', ...ids, platformDir], {
+            env: api,
+            user: '0:0',
+            capAdd: ['SYS_ADMIN', 'SETFCAP'],
+            binds: [mLayers, `${await t.vol('kaniko-dir')}:/kaniko`, mPlatform],
+          }),
+        ],
     [
       'export',
       taskStep(
