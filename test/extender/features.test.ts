@@ -83,7 +83,7 @@ const DOCKERFILE = [
  * reads no heredocs): each heredoc instruction replaced by the RUN that makes the same files.
  */
 const CLASSIC = DOCKERFILE.replace(
-  /RUN <<EOF\n[^]*?\nEOF\nRUN cat <<'EOF' > \/opt\/feat\/here.txt\n.*\nEOF\nCOPY <<EOF \/opt\/feat\/copied.txt\n.*\nEOF/,
+  /RUN <<EOF\n[\s\S]*?\nEOF\nRUN cat <<'EOF' > \/opt\/feat\/here.txt\n.*\nEOF\nCOPY <<EOF \/opt\/feat\/copied.txt\n.*\nEOF/,
   [
     'RUN set -e; mkdir -p /opt/feat; echo "a script" > /opt/feat/script.txt; chmod 751 /opt/feat',
     "RUN echo 'heredoc in a command' > /opt/feat/here.txt",
