@@ -17,8 +17,21 @@ describe('inContainer (the extender refuses elsewhere)', () => {
     const hostMounts = join(dir, 'mountinfo-host');
     await writeFile(hostCgroup, '0::/init.scope\n');
     await writeFile(hostMounts, '26 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n');
-    const host = { env: {}, markers: [join(dir, 'none')], cgroup: hostCgroup, mountinfo: hostMounts };
+    const host = {
+      env: { container: '' },
+      markers: [join(dir, 'none')],
+      cgroup: hostCgroup,
+      runtimeFiles: [join(dir, 'none')],
+      mountinfo: hostMounts,
+    };
     assert.equal(await inContainer(host), false);
+    const cmdline = join(dir, 'cmdline');
+    await writeFile(cmdline, '/sbin/init\0');
+    assert.equal(await inContainer({ ...host, runtimeFiles: [cmdline] }), false);
+    const nspawn = join(dir, 'systemd-container');
+    await writeFile(nspawn, 'systemd-nspawn\n');
+    assert.equal(await inContainer({ ...host, runtimeFiles: [cmdline, nspawn] }), true);
+    assert.equal(await inContainer({ ...host, env: { container: 'unknown-thing' } }), false);
     assert.equal(await inContainer({ ...host, env: { container: 'podman' } }), true);
     assert.equal(await inContainer({ ...host, env: { KUBERNETES_SERVICE_HOST: '10.0.0.1' } }), true);
     await writeFile(join(dir, '.dockerenv'), '');
