@@ -13,6 +13,7 @@ import {
   type PhaseInputs,
   type PhaseName,
   resolveInputs,
+  timed,
   validLogLevel,
 } from '../platform/index.ts';
 import { VERSION } from './build-info.ts';
@@ -131,7 +132,11 @@ export async function main(
     // Loaded on demand: `-version`, `-help` and bad input never load the phases' code (and the Node
     // modules it needs), which keeps start-up close to Node's own (docs/release.md "Measuring it").
     const { RUNNERS } = await import('./runners.ts');
-    await RUNNERS[phase]({ phase, inputs, env: cleanEnv, platformApi, log });
+    const ctx = { phase, inputs, env: cleanEnv, platformApi, log };
+    const runner = RUNNERS[phase];
+    // D-385: each phase's duration as the reference times it; the creator times each phase it runs.
+    if (phase === 'creator') await runner(ctx);
+    else await timed(log, `${phase[0]?.toUpperCase()}${phase.slice(1)}`, () => runner(ctx));
     return 0;
   } catch (e) {
     return report(e, log);

@@ -32,6 +32,8 @@ export interface WriteLayerOptions {
   readonly tarSink?: LayerSink;
   /** With a file sink: told the bytes on disk after each write (a streaming upload follows the file, D-382). */
   readonly onFlushed?: (bytes: number) => void;
+  /** Told the tar bytes made so far, after each chunk (progress lines, D-384). */
+  readonly onProgress?: (tarBytes: number) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -122,9 +124,12 @@ export async function writeLayer(
   const tarDone = tarOut ? finished(tarOut.stream) : Promise.resolve();
   done.catch((e) => failed.abort(e));
   tarDone.catch((e) => failed.abort(e));
+  let tarBytes = 0;
   try {
     for await (const chunk of tarChunks(entries, signal)) {
       diff.update(chunk);
+      tarBytes += chunk.length;
+      opts.onProgress?.(tarBytes);
       if (tarOut) await put(tarOut.stream, chunk, failed.signal);
       await put(gz, chunk, failed.signal);
     }

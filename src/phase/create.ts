@@ -1,6 +1,6 @@
 import { readGroup } from '../files/index.ts';
 import { auth, daemon, parseReference } from '../image/index.ts';
-import { LifecycleError, type Logger } from '../platform/index.ts';
+import { LifecycleError, type Logger, timed } from '../platform/index.ts';
 import { type AnalyzeOptions, analyze } from './analyze.ts';
 import { type BuildOptions, build } from './build.ts';
 import { type DetectOptions, detect } from './detect.ts';
@@ -77,12 +77,15 @@ async function phases(
 ): Promise<ExportResult> {
   // The creator's options carry the phases' input names, so each phase takes them as they are.
   const docker = user.dockerConnect ? { dockerConnect: user.dockerConnect } : {};
+  // D-385: each phase timed as the reference's phases time themselves.
   log.phase('ANALYZING');
-  await analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false, ...docker }, log);
+  await timed(log, 'Analyzer', () =>
+    analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false, ...docker }, log),
+  );
 
   const bpEnv = { ...o, env: applyEnv(o.env, user.env) };
   log.phase('DETECTING');
-  await detect(bpEnv, log);
+  await timed(log, 'Detector', () => detect(bpEnv, log));
   const group = await readGroup(o.group);
   if (group.groupExtensions.length > 0)
     throw new LifecycleError(
@@ -92,11 +95,15 @@ async function phases(
     );
 
   log.phase('RESTORING');
-  await restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log);
+  await timed(log, 'Restorer', () =>
+    restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log),
+  );
 
   log.phase('BUILDING');
-  await build(bpEnv, log);
+  await timed(log, 'Builder', () => build(bpEnv, log));
 
   log.phase('EXPORTING');
-  return exportImage({ ...o, images: [o.image, ...o.tags], dropPrivileges: false, keychain, ...docker }, log);
+  return timed(log, 'Exporter', () =>
+    exportImage({ ...o, images: [o.image, ...o.tags], dropPrivileges: false, keychain, ...docker }, log),
+  );
 }

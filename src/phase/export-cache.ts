@@ -51,6 +51,8 @@ export async function exportCache(i: CacheExportInputs, log: Logger): Promise<vo
   const { cache } = i;
   if (!cache.exists()) log.info('Layer cache not found');
   const previous = await cache.metadata();
+  // D-386: beside the image export, wait until it has announced its layers, so shared ones are made once.
+  await i.maker.planned();
   const w = cache.startWrite();
   let n = 0;
   const store = async (id: string, dir: string, prevSha: string | undefined): Promise<string> => {
@@ -61,6 +63,7 @@ export async function exportCache(i: CacheExportInputs, log: Logger): Promise<vo
       diffID = shared.diffID;
       add = () => w.addLayer(shared.layer, diffID);
     } else {
+      log.debug(`Making cache layer '${id}' (not made for the image)`);
       const tarPath = join(i.tmpDir, `cache-${n++}.tar`);
       diffID = (await writeLayer(await dirLayerSource(dir, i.uid, i.gid)(), tarPath, { compression: 'none' }))
         .diffID;

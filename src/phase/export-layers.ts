@@ -9,6 +9,7 @@ import {
   writeLayer,
 } from '../layer/index.ts';
 import { LifecycleError, messageOf } from '../platform/index.ts';
+import type { LayerProgress } from './export-progress.ts';
 
 /**
  * Making the exporter's layers (docs/reference-behaviour.md §6 "Layer tar contents", "Buildpack layer reuse
@@ -54,13 +55,24 @@ export interface LayerMakerOptions {
    * is made (D-383), so the image write finds it there.
    */
   readonly early?: remote.EarlyUploads;
+  /** Told when each layer starts, how far it got, and when it ends (D-384). */
+  readonly progress?: LayerProgress;
 }
 
 /** Makes layers with reuse; identical ids share one result (docs/reference-behaviour.md §6). */
 export interface LayerMaker {
   make(spec: LayerSpec): Promise<MadeLayer>;
-  /** The layer made (or being made) under `id`, if any: lets the cache share the image's layers. */
+  /**
+   * The layer made, being made, or announced by {@link expect} under `id`, if any: lets the cache share
+   * the image's layers (rejects when an announced layer will not be made).
+   */
   peek(id: string): Promise<MadeLayer> | undefined;
+  /** The image announces the layers it will make (D-386), so a cache export running beside it waits for them. */
+  expect(ids: readonly string[]): void;
+  /** No more layers will be announced or made by the image (it is done, or failed). */
+  abandon(): void;
+  /** Settles once the image has announced its layers (or abandoned). */
+  planned(): Promise<void>;
 }
 
 const discard = (): Writable =>
@@ -89,11 +101,16 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
     const path = `${opts.tmpDir}/${fileName(spec.id, n++)}`;
     const follow = opts.early?.follow(path);
     let layer: Layer;
+    let tarBytes = 0;
     try {
       layer = await layerFromDir(await spec.source(), path, {
         ...wopts,
         ...(tarSink && spec.tarSink ? { tarSink: spec.tarSink } : {}),
         ...(follow ? { onFlushed: (b: number) => follow.grow(b) } : {}),
+        onProgress: (b: number) => {
+          tarBytes = b;
+          opts.progress?.bytes(spec.id, b);
+        },
       });
     } catch (e) {
       follow?.abort();
@@ -102,24 +119,35 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
     if (follow && !follow.finish(layer.digest, layer.size))
       // Our own temp blob, just hashed while written: read as it is (the registry checks the digest).
       opts.early?.push({ digest: layer.digest, size: layer.size, open: async () => createReadStream(path) });
+    opts.progress?.done(spec.id, { tarBytes, size: layer.size, reused: false });
     return { layer, diffID: layer.diffID, reused: false };
   };
   const make = async (spec: LayerSpec): Promise<MadeLayer> => {
     const shas = spec.previousSha === undefined ? [] : [spec.previousSha].flat();
     const candidates = shas.filter((s) => opts.previous.has(s));
+    opts.progress?.start(spec.id);
+    let tarBytes = 0;
     try {
       if (candidates.length > 0) {
         const d = await writeLayer(await spec.source(), discard(), {
           compression: 'none',
           ...(spec.tarSink ? { tarSink: spec.tarSink } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
+          onProgress: (b: number) => {
+            tarBytes = b;
+            opts.progress?.bytes(spec.id, b);
+          },
         });
         const prev = candidates.includes(d.diffID) ? opts.previous.get(d.diffID) : undefined;
-        if (prev) return { layer: prev, diffID: d.diffID, reused: true };
+        if (prev) {
+          opts.progress?.done(spec.id, { tarBytes, reused: true });
+          return { layer: prev, diffID: d.diffID, reused: true };
+        }
         return await compress(spec, false);
       }
       return await compress(spec, true);
     } catch (e) {
+      opts.progress?.fail(spec.id);
       throw new LifecycleError(
         'ERR_EXPORT_LAYER',
         'export',
@@ -130,16 +158,43 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
       );
     }
   };
+  const announced = new Map<
+    string,
+    { promise: Promise<MadeLayer>; settle: (p: Promise<MadeLayer>) => void }
+  >();
+  let announce: () => void = () => {};
+  const planned = new Promise<void>((r) => {
+    announce = r;
+  });
   return {
-    peek: (id) => inflight.get(id),
+    peek: (id) => inflight.get(id) ?? announced.get(id)?.promise,
     make(spec) {
       let p = inflight.get(spec.id);
       if (p === undefined) {
         p = make(spec);
         inflight.set(spec.id, p);
+        announced.get(spec.id)?.settle(p);
       }
       return p;
     },
+    expect(ids) {
+      for (const id of ids) {
+        if (inflight.has(id) || announced.has(id)) continue;
+        let settle: (p: Promise<MadeLayer>) => void = () => {};
+        const promise = new Promise<MadeLayer>((resolve) => {
+          settle = resolve;
+        });
+        promise.catch(() => {});
+        announced.set(id, { promise, settle });
+      }
+      announce();
+    },
+    abandon() {
+      for (const [id, a] of announced)
+        if (!inflight.has(id)) a.settle(Promise.reject(new Error(`layer '${id}' was not made`)));
+      announce();
+    },
+    planned: () => planned,
   };
 }
 

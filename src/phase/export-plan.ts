@@ -74,6 +74,8 @@ const notContained = (dir: string, layers: string) =>
 
 type Job = () => Promise<{ layer: Layer; diffID: string; reused: boolean }>;
 interface Slot {
+  /** The maker's id of the layer the job makes (announced to a cache export running beside, D-386). */
+  readonly id?: string;
   readonly job: Job;
   readonly history: HistoryEntry;
   readonly log?: (reused: boolean) => void;
@@ -107,6 +109,7 @@ async function buildpackSlots(i: PlanInputs, log: Logger, slots: Slot[]): Promis
       if (kind === 'symlink') throw notContained(join(dir, name), i.layers);
       if (kind === 'dir') {
         slots.push({
+          id,
           job: () =>
             i.maker.make({
               id,
@@ -151,6 +154,7 @@ function lifecycleSlot(
   log: Logger,
 ): Slot {
   return {
+    id: spec.id,
     job: () => maker.make(spec),
     history: { created_by: createdBy },
     log: (reused) => log.info(`${reused ? 'Reusing' : 'Adding'} layer '${spec.id}'`),
@@ -251,6 +255,7 @@ export async function planLayers(i: PlanInputs, log: Logger): Promise<LayerPlan>
       ),
     );
   }
+  i.maker.expect(slots.flatMap((s) => (s.id === undefined ? [] : [s.id])));
   const made = await runLimited(
     slots.map((s) => s.job),
     i.concurrency,

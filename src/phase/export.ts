@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cache, openCache } from '../cache/index.ts';
 import {
@@ -22,6 +22,7 @@ import {
   type Logger,
   messageOf,
   platformFeatures,
+  timed,
   toPhaseError,
 } from '../platform/index.ts';
 import { exportCache } from './export-cache.ts';
@@ -38,6 +39,7 @@ import { openLaunchCache } from './export-launch-cache.ts';
 import { layerMaker } from './export-layers.ts';
 import { checkConfigSize } from './export-limits.ts';
 import { planLayers } from './export-plan.ts';
+import { layerProgress } from './export-progress.ts';
 import { saveImage, withBuildReport, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
 import { REBASABLE_LABEL } from './extend.ts';
@@ -229,6 +231,7 @@ async function exportAsUser(
       tmpDir: tmp,
       previous: previousLayers,
       ...(early ? { early } : {}),
+      progress: layerProgress(log),
       ...(o.threads === undefined ? {} : { threads: o.threads }),
     });
     const epoch = platformFeatures.sourceDateEpoch(o.platformApi) ? o.sourceDateEpoch : undefined;
@@ -239,15 +242,24 @@ async function exportAsUser(
       const cache = await openCacheFor(o, keychain, log);
       if (cache === undefined) return;
       try {
-        await exportCache(
-          { cache, group: group.group, layers: o.layers, uid, gid, maker, tmpDir: cacheTmp },
-          log,
+        await timed(log, 'Cache', () =>
+          exportCache(
+            { cache, group: group.group, layers: o.layers, uid, gid, maker, tmpDir: cacheTmp },
+            log,
+          ),
         );
       } catch (e) {
         log.warn(`Failed to export cache: ${messageOf(e)}`);
       }
     };
     const doImage = async () => {
+      try {
+        return await imageExport();
+      } finally {
+        maker.abandon();
+      }
+    };
+    const imageExport = async () => {
       const plan = await planLayers(
         {
           group: group.group,
@@ -325,7 +337,8 @@ async function exportAsUser(
       await launchCache?.save(layers);
       return { report, image, identifier: saved.identifier, layers: plan.counts };
     };
-    if (o.parallel) {
+    // D-386: the image and the cache at once whenever there is more than one core (or -parallel).
+    if (o.parallel || availableParallelism() > 1) {
       const [image, cache] = await Promise.allSettled([doImage(), doCache()]);
       if (cache.status === 'rejected') log.warn(`Failed to export cache: ${messageOf(cache.reason)}`);
       if (image.status === 'rejected') throw image.reason;

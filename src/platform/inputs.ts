@@ -311,7 +311,8 @@ export const INPUTS: readonly InputDef[] = [
     kind: 'bool',
     env: 'CNB_PARALLEL_EXPORT',
     default: false,
-    description: 'Export the app image and the cache in parallel',
+    description:
+      'Export the app image and the cache in parallel (also without it on two cores or more, D-386)',
   },
   {
     key: 'plan',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type Image, remote } from '../../src/image/index.ts';
@@ -19,8 +20,8 @@ describe('exporter uploads: streamed, early, and the fallback', () => {
   let streamed: Image;
 
   const blobPuts = () => proxy.log.filter((e) => e.method === 'PUT' && e.path.includes('/blobs/uploads/'));
-  const exportTo = async (name: string, env: Record<string, string> = {}) =>
-    ok(await exporter([...fx.flags(), '-log-level', 'debug', `${proxy.host}/${name}`], env));
+  const exportTo = async (name: string, env: Record<string, string> = {}, extra: string[] = []) =>
+    ok(await exporter([...fx.flags(), '-log-level', 'debug', ...extra, `${proxy.host}/${name}`], env));
   /** Every layer and the config read back, verifying digests and diffIDs. */
   const readBack = async (ref: string) => {
     const img = await remote.image(ref);
@@ -52,7 +53,20 @@ describe('exporter uploads: streamed, early, and the fallback', () => {
   });
 
   it('streams the big layer in PATCH chunks, pushes the others early, and sends no blob twice', async () => {
-    await exportTo('up/streamed:latest');
+    const r = await exportTo('up/streamed:latest');
+    // D-384/D-385: a line when each layer starts and ends (with sizes), the phase's duration.
+    assert.match(r.stdout, /^Making layer 'example\/hello:hello'\.\.\.$/m);
+    assert.match(
+      r.stdout,
+      /^Made layer 'example\/hello:hello': 20\.0 MiB, 20\.0 MiB compressed, in \d+\.\d s$/m,
+    );
+    assert.match(
+      r.stdout,
+      /^Made layer 'buildpacksio\/lifecycle:launcher': [\d.]+ MiB, [\d.]+ MiB compressed, in /m,
+    );
+    assert.match(r.stdout, /^Timer: Exporter started at \S+Z$/m);
+    assert.match(r.stdout, /^Timer: Exporter ran for \S+ and ended at \S+Z$/m);
+    assert.match(r.stdout, /^Adding layer 'example\/hello:hello'$/m, "the reference's line is unchanged");
     streamed = await readBack(`${reg.host}/up/streamed:latest`);
     const big = streamed.layers.find((l) => l.size > 8 << 20);
     assert.ok(big, 'the image has the big layer');
@@ -65,6 +79,15 @@ describe('exporter uploads: streamed, early, and the fallback', () => {
     const fresh = streamed.layers.length - 2 + 1;
     assert.equal(blobPuts().length, fresh);
     assert.equal(proxy.count('POST', '/blobs/uploads/?mount='), 2, 'the run image layers mount');
+  });
+
+  it('-log-level: progress and the duration at info, the start time at debug only, nothing at warn', async () => {
+    const info = ok(await exporter([...fx.flags(), `${proxy.host}/up/levels:info`]));
+    assert.match(info.stdout, /^Made layer 'example\/hello:hello': /m);
+    assert.match(info.stdout, /^Timer: Exporter ran for /m);
+    assert.doesNotMatch(info.stdout, /Timer: Exporter started/);
+    const warn = ok(await exporter([...fx.flags(), '-log-level', 'warn', `${proxy.host}/up/levels:warn`]));
+    assert.equal(warn.stdout, '');
   });
 
   it('a registry refusing PATCH gets the same image through monolithic PUTs', async () => {
@@ -82,5 +105,23 @@ describe('exporter uploads: streamed, early, and the fallback', () => {
     assert.ok(big);
     const whole = blobPuts().filter((e) => e.requestBytes === big.size);
     assert.equal(whole.length, 1, 'the big blob in one PUT');
+  });
+
+  it('exports the cache beside the image (D-386): a layer both launch and cache is made once, then committed', async () => {
+    await fx.write('layers/example_hello/hello.toml', '[types]\n  launch = true\n  cache = true\n');
+    const cacheDir = join(fx.root, 'cache');
+    await mkdir(cacheDir);
+    const r = await exportTo('up/cached:latest', {}, ['-cache-dir', cacheDir]);
+    assert.equal(r.stdout.match(/^Making layer 'example\/hello:hello'/gm)?.length, 1, 'made once');
+    assert.doesNotMatch(r.stdout, /Making cache layer 'example\/hello:hello'/);
+    assert.match(r.stdout, /^Adding cache layer 'example\/hello:hello'$/m);
+    assert.match(r.stdout, /^Timer: Cache ran for /m);
+    const img = await readBack(`${reg.host}/up/cached:latest`);
+    const meta = JSON.parse(
+      await readFile(join(cacheDir, 'committed', 'io.buildpacks.lifecycle.cache.metadata'), 'utf8'),
+    );
+    const sha = meta.buildpacks[0].layers.hello.sha;
+    assert.ok(img.config.rootfs.diff_ids.includes(sha), 'the cache holds the image layer');
+    assert.ok(existsSync(join(cacheDir, 'committed', `${sha}.tar`)), 'committed after its layer is complete');
   });
 });
