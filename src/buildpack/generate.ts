@@ -1,4 +1,4 @@
-import { access, chown, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildpackEnv } from '../env/index.ts';
 import {
@@ -17,6 +17,13 @@ import { buildpackFeatures, LifecycleError, type Logger, toPhaseError } from '..
 import type { DetectContext } from './detect.ts';
 import { analyzeRunDockerfile, checkBuildDockerfile } from './dockerfile.ts';
 import { execBuildpack } from './exec.ts';
+import {
+  checkContexts,
+  extensionOutputDir,
+  type GeneratedLayout,
+  placeDockerfiles,
+  placePrepopulated,
+} from './generated-dir.ts';
 import { type ExtensionModule, escapeId } from './lookup.ts';
 import { targetEnv } from './target.ts';
 
@@ -29,8 +36,10 @@ export interface GenerateInputs {
   readonly analyzed: Analyzed;
   /** run.toml, to warn when an extension picks a run image it does not list. */
   readonly run: RunFile | undefined;
-  /** `<generated>`: Dockerfiles are copied to `<generated>/<build|run>/<escaped id>/Dockerfile`. */
+  /** `<generated>`: where the extender finds the Dockerfiles, laid out as `layout` says. */
   readonly generated: string;
+  /** By kind before Platform API 0.13, by extension from 0.13 (default `by-kind`; D-314). */
+  readonly layout?: GeneratedLayout;
   readonly ctx: DetectContext;
 }
 
@@ -72,6 +81,7 @@ function extensionPlan(plan: Plan, id: string): PlanRequire[] {
  */
 export async function generate(inputs: GenerateInputs, log: Logger): Promise<GenerateResult> {
   const { ctx } = inputs;
+  const layout = inputs.layout ?? 'by-kind';
   const tmp = await mkdtemp(join(ctx.tmpDir, 'generate.'));
   try {
     let plan = inputs.plan;
@@ -79,7 +89,7 @@ export async function generate(inputs: GenerateInputs, log: Logger): Promise<Gen
     for (const ext of inputs.extensions) {
       const { id, version } = ext.descriptor.extension;
       const entries = extensionPlan(plan, id);
-      const out = await runGenerate(ext, entries, tmp, ctx, log);
+      const out = await runGenerate(ext, entries, { tmp, generated: inputs.generated, layout }, ctx, log);
       dockerfiles.push(...(await readOutputs(id, out, log)));
       plan = removeMet(
         plan,
@@ -88,7 +98,7 @@ export async function generate(inputs: GenerateInputs, log: Logger): Promise<Gen
       log.debug(`Finished running generate for extension ${id}@${version}`);
     }
     const analyzed = selectRunImage(inputs.analyzed, dockerfiles, inputs.run, log);
-    await copyOutputs(dockerfiles, inputs.generated);
+    await placeDockerfiles(dockerfiles, inputs.generated, layout);
     return { plan, analyzed };
   } catch (e) {
     // A failing bin/generate is 91; everything else here is a generation error (92).
@@ -98,25 +108,34 @@ export async function generate(inputs: GenerateInputs, log: Logger): Promise<Gen
   }
 }
 
-/** Runs `bin/generate <output> <platform> <plan>`, returning the output dir. */
+/**
+ * Runs `bin/generate <output> <platform> <plan>`, returning the output dir: a temp dir before Platform
+ * API 0.13, `<generated>/<escaped id>` from 0.13 (D-314).
+ */
 async function runGenerate(
   ext: ExtensionModule,
   entries: readonly PlanRequire[],
-  tmp: string,
+  dirs: { readonly tmp: string; readonly generated: string; readonly layout: GeneratedLayout },
   ctx: DetectContext,
   log: Logger,
 ): Promise<string> {
   const { id, version } = ext.descriptor.extension;
   const bin = join(ext.descriptor.dir, 'bin', 'generate');
+  const byExtension = dirs.layout === 'by-extension';
   // Without bin/generate, `<ext>/generate/` is the pre-populated output (image-extension.md "Generation").
-  if (!(await exists(bin))) return join(ext.descriptor.dir, 'generate');
-  const dir = join(tmp, escapeId(id));
-  const out = join(dir, 'output');
+  if (!(await exists(bin))) {
+    const prepopulated = join(ext.descriptor.dir, 'generate');
+    return byExtension ? placePrepopulated(prepopulated, dirs.generated, id) : prepopulated;
+  }
+  const dir = join(dirs.tmp, escapeId(id));
+  const out = byExtension ? extensionOutputDir(dirs.generated, id) : join(dir, 'output');
   const planPath = join(dir, 'plan.toml');
+  await mkdir(dir, { recursive: true });
   await mkdir(out, { recursive: true });
   await writeFileAtomic(planPath, buildpackPlanToToml({ entries }));
   if (ctx.uid !== undefined && ctx.gid !== undefined) {
-    for (const p of [tmp, dir, out, planPath]) await chown(p, ctx.uid, ctx.gid);
+    const owned = [dirs.tmp, dir, out, planPath, ...(byExtension ? [dirs.generated] : [])];
+    for (const p of owned) await chown(p, ctx.uid, ctx.gid);
   }
   const env = buildpackEnv(ctx.baseEnv, ctx.platformEnv, false);
   Object.assign(env, {
@@ -151,6 +170,7 @@ async function runGenerate(
 }
 
 async function readOutputs(id: string, out: string, log: Logger): Promise<GeneratedDockerfile[]> {
+  await checkContexts(out, id);
   const config = join(out, 'extend-config.toml');
   if (await exists(config))
     parseToml(await readBounded(config, MAX_TOML_BYTES, 'extend-config.toml'), config);
@@ -199,14 +219,4 @@ export function selectRunImage(
   }
   if (extend && runImage !== undefined) runImage = { ...runImage, extend: true };
   return { ...analyzed, ...(runImage === undefined ? {} : { runImage }) };
-}
-
-async function copyOutputs(dockerfiles: readonly GeneratedDockerfile[], generated: string): Promise<void> {
-  for (const d of dockerfiles) {
-    const dir = join(generated, d.kind, escapeId(d.extensionId));
-    await mkdir(dir, { recursive: true });
-    await copyFile(d.path, join(dir, d.ignore ? 'Dockerfile.ignore' : 'Dockerfile'));
-    const config = join(d.path, '..', 'extend-config.toml');
-    if (await exists(config)) await copyFile(config, join(dir, 'extend-config.toml'));
-  }
 }

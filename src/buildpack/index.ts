@@ -10,6 +10,7 @@ export * from './detect-plan.ts';
 export * from './dockerfile.ts';
 export * from './exec.ts';
 export * from './generate.ts';
+export * from './generated-dir.ts';
 export * from './lookup.ts';
 export * from './order-walk.ts';
 export * from './resolve.ts';

@@ -32,7 +32,7 @@ async function extender({ inputs: i, env, platformApi, log }: PhaseContext): Pro
       'the extender must run inside a container of the image it extends (it changes the root filesystem it runs on); run it as a step of the build or run image',
     );
   if (i.kind === 'build') await extendAndBuild({ ...i, env, platformApi }, log);
-  else await extend({ ...i }, log);
+  else await extend({ ...i, platformApi }, log);
 }
 
 /**

@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { escapeId } from '../buildpack/index.ts';
+import { dockerfileLocation, type GeneratedLayout } from '../buildpack/index.ts';
 import { fieldError, type GroupElement, readToml } from '../files/index.ts';
 
 /** The Dockerfile of one extension for one kind, with its build args. */
@@ -10,7 +9,7 @@ export interface ExtensionDockerfile {
   readonly text: string;
   /** `[[<kind>.args]]` of the extension's `extend-config.toml`, in order. */
   readonly args: readonly { readonly name: string; readonly value: string }[];
-  /** The build context (Platform API 0.12: `<app>`). */
+  /** The build context (`<app>` before Platform API 0.13; see {@link dockerfilesFor}). */
   readonly context: string;
 }
 
@@ -33,29 +32,29 @@ function parseArgs(
 
 /**
  * The Dockerfiles to apply for `kind`, in group order (platform.md "extender": "For each extension in
- * `<group>` in order, if a Dockerfile exists in `<generated>/<kind>/<buildpack-id>`"). At Platform API
- * 0.12 that is `<generated>/<kind>/<escaped id>/Dockerfile` with `extend-config.toml` beside it and `<app>`
- * as the context; a `Dockerfile.ignore` (superseded by a later run.Dockerfile) is skipped.
+ * `<group>` in order, if a Dockerfile exists"), where `layout` puts them (D-314): before Platform API
+ * 0.13 `<generated>/<kind>/<escaped id>/Dockerfile` with `<app>` as the context, from 0.13
+ * `<generated>/<escaped id>/<kind>.Dockerfile` with `context.<kind>`, `context` or `<app>`. Superseded
+ * run Dockerfiles (`.ignore`) are skipped.
  */
 export async function dockerfilesFor(
   kind: 'build' | 'run',
   extensions: readonly GroupElement[],
   generated: string,
   app: string,
+  layout: GeneratedLayout = 'by-kind',
 ): Promise<ExtensionDockerfile[]> {
   const out: ExtensionDockerfile[] = [];
   for (const ext of extensions) {
-    const dir = join(generated, kind, escapeId(ext.id));
-    const path = join(dir, 'Dockerfile');
-    if (!(await stat(path).catch(() => undefined))?.isFile()) continue;
-    const configPath = join(dir, 'extend-config.toml');
-    const config = await readToml(configPath, { optional: true, what: 'extend config' });
+    const at = await dockerfileLocation(generated, ext.id, kind, app, layout);
+    if (!(await stat(at.path).catch(() => undefined))?.isFile()) continue;
+    const config = await readToml(at.config, { optional: true, what: 'extend config' });
     out.push({
       extensionId: ext.id,
-      path,
-      text: await readFile(path, 'utf8'),
-      args: config === undefined ? [] : parseArgs(config, kind, configPath),
-      context: app,
+      path: at.path,
+      text: await readFile(at.path, 'utf8'),
+      args: config === undefined ? [] : parseArgs(config, kind, at.config),
+      context: at.context,
     });
   }
   return out;

@@ -290,6 +290,7 @@ export async function detect(opts: DetectOptions, log: Logger): Promise<DetectRe
         analyzed: analyzed ?? {},
         run: opts.run === undefined ? undefined : await readRun(opts.run),
         generated: opts.generated ?? join(opts.layers, 'generated'),
+        layout: platformFeatures.generatedByExtension(opts.platformApi) ? 'by-extension' : 'by-kind',
         ctx,
       },
       log,

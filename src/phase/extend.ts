@@ -13,7 +13,13 @@ import {
 } from '../extend/index.ts';
 import { readAnalyzed, readGroup } from '../files/index.ts';
 import type { ContainerConfig, Image } from '../image/index.ts';
-import { LifecycleError, type Logger, parseGoBool } from '../platform/index.ts';
+import {
+  type ApiVersion,
+  LifecycleError,
+  type Logger,
+  parseGoBool,
+  platformFeatures,
+} from '../platform/index.ts';
 import { extendedRunImage, type RunSnapshotter, runSnapshotter, writeExtended } from './extend-run.ts';
 
 /** The label saying the image's extension layers may be rebased (platform.md "extender"). */
@@ -38,6 +44,8 @@ export interface ExtendOptions {
   readonly runExecutor?: RunExecutor;
   /** The mount table whose mount points snapshots leave out; default `/proc/self/mountinfo`. */
   readonly mountinfo?: string;
+  /** Where `<generated>` holds the Dockerfiles depends on it (D-314); default the by-kind layout (0.12). */
+  readonly platformApi?: ApiVersion;
 }
 
 /** What the extender made. */
@@ -91,7 +99,9 @@ export async function extend(o: ExtendOptions, log: Logger): Promise<ExtendResul
   }
   const base = await readBaseImage(kanikoDir, ref, `${kind} image`);
   const group = await readGroup(o.group);
-  const dockerfiles = await dockerfilesFor(kind, group.groupExtensions, o.generated, o.app);
+  const layout =
+    o.platformApi && platformFeatures.generatedByExtension(o.platformApi) ? 'by-extension' : 'by-kind';
+  const dockerfiles = await dockerfilesFor(kind, group.groupExtensions, o.generated, o.app, layout);
   log.debug(`Extending ${kind} image ${ref} with ${dockerfiles.length} Dockerfile(s)`);
 
   const work = await makeWorkDir(kanikoDir);

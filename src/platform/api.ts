@@ -216,6 +216,13 @@ export const platformFeatures = {
    * `initCache(..., LessThan("0.13"))`; the spec is silent, D-313) (0.7-0.12).
    */
   deletesReplacedCacheImage: before('0.13'),
+  /**
+   * `<generated>/<extension id>/` holds what bin/generate wrote (`build.Dockerfile`, `run.Dockerfile`,
+   * `extend-config.toml`, build context dirs) and the extender uses `context[.<kind>]` as the build
+   * context; before, `<generated>/<build|run>/<extension id>/Dockerfile` with `<app>` as the context
+   * (platform-0.13.md "extender"; image-extension.md "Context"; D-314) (0.13+).
+   */
+  generatedByExtension: since('0.13'),
   /** `-insecure-registry` flag (platform-0.13.md "Inputs"; the env var at every version, D-300) (0.13+). */
   insecureRegistryFlag: since('0.13'),
   /** Restorer `-run`: it checks the selected run image against run.toml (platform-0.14.md "restorer") (0.14+). */
