@@ -108,11 +108,17 @@ export interface ExportResult {
 /** The execution environment label (the reference's `io.buildpacks.exec-env`). */
 export const EXEC_ENV_LABEL = 'io.buildpacks.exec-env';
 
-/** The base image with every history entry stamped with the creation time (as the reference does). */
+/**
+ * The base image's history as the reference's imgutil keeps it (D-311): entries of empty layers dropped,
+ * all `{created}` only when the rest does not match the layers one to one, each stamped with the
+ * creation time.
+ */
 function normalizedBase(base: Image, created: string): Image {
   const history = base.config.history;
   if (history === undefined) return base;
-  return { ...base, config: { ...base.config, history: history.map((h) => ({ ...h, created })) } };
+  const layered = history.filter((h) => !h.empty_layer);
+  const kept = layered.length === base.layers.length ? layered : base.layers.map(() => ({}));
+  return { ...base, config: { ...base.config, history: kept.map((h) => ({ ...h, created })) } };
 }
 
 async function openCacheFor(

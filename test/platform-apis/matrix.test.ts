@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Image, mutate, remote } from '../../src/image/index.ts';
+import { buildImage, type Image, mutate, remote } from '../../src/image/index.ts';
 import { SUPPORTED_PLATFORM_APIS } from '../../src/platform/index.ts';
 import {
   BUILDPACKS,
@@ -63,7 +63,10 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
     const L = ['-layers', ws.layers];
     const dirs = ['-app', ws.app, ...L, '-platform', ws.platform, '-buildpacks', fixtures.buildpacks];
     const launcher = join(await lifecycleDir(), 'launcher');
-    ok(await phase('analyzer', [...L, ...runFile, image], env), `analyzer ${v}`);
+    // -insecure-registry exists from 0.13 (platform-0.13.md "analyzer" Inputs); a loopback registry is
+    // plain HTTP anyway, so the flag only has to be accepted.
+    const insecure = minor(v) >= 13 ? ['-insecure-registry', reg.host] : [];
+    ok(await phase('analyzer', [...L, ...insecure, ...runFile, image], env), `analyzer ${v}`);
     const analyzed = await ws.readToml('layers/analyzed.toml');
     ok(await phase('detector', [...dirs, '-order', fixtures.order], env), `detector ${v}`);
     ok(await phase('restorer', [...L, '-cache-dir', ws.cache], env), `restorer ${v}`);
@@ -123,7 +126,13 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
     // The run image carries a stack ID: rebasing an app built before 0.12 checks it (platform-0.11.md
     // "rebaser"); from 0.12 the target data is checked instead.
     const base = await baseImage('matrix/run');
-    const image = mutate(base, { config: { labels: { 'io.buildpacks.stack.id': 'io.example.matrix' } } });
+    const labelled = mutate(base, { config: { labels: { 'io.buildpacks.stack.id': 'io.example.matrix' } } });
+    // An empty-layer history entry (a Dockerfile ENV), which the exporter leaves out from 0.12 (D-311).
+    const history = [
+      ...labelled.layers.map((_, i) => ({ created_by: `base layer ${i}` })),
+      { created_by: 'ENV MATRIX=1', empty_layer: true },
+    ];
+    const image = buildImage({ config: { ...labelled.config, history }, layers: labelled.layers });
     const name = `${reg.host}/matrix/run:latest`;
     const w = await remote.write(name, image);
     run = { name, ref: `${reg.host}/matrix/run@${w.digest}` };
@@ -234,8 +243,11 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
           history.every((h) => Object.keys(h).join() === 'created'),
           JSON.stringify(history),
         );
-      else
+      else {
         assert.ok(history.some((h) => /Created by buildpack: e2e\/runtime@0.0.1/.test(h.created_by ?? '')));
+        assert.equal(history[0]?.created_by, 'base layer 0');
+        assert.ok(history.every((h) => !h.empty_layer));
+      }
       // The creator's rebuild restored the cache at this version (platform.md "restorer").
       assert.match(o.creator.stdout, /Restoring data for "e2e\/runtime:runtime" from cache/);
       assert.ok(o.created.config.config.Env?.includes(`CNB_PLATFORM_API=${v}`));
