@@ -12,12 +12,15 @@ import { startWorld, type World } from '../support/platform/index.ts';
 /**
  * Tekton's `buildpacks-phases` task (0.3) on a builder with an image extension: its get-labels-and-env
  * step sees the extension label, so the task runs the `extender` step (build image extension, then the
- * build phase in the same container) instead of `build`; the app image is exported and runs.
+ * build phase in the same container) instead of `build`, at the task's Platform API 0.13 with the
+ * extension's `context.build` dir as the build context; the app image is exported and runs.
  * The extension and buildpack are written here (offline: no package downloads).
  */
 
 const GENERATE = `#!/bin/sh
 set -e
+mkdir -p "$CNB_OUTPUT_DIR/context.build"
+echo "from the extension's build context" > "$CNB_OUTPUT_DIR/context.build/ctx.txt"
 cat > "$CNB_OUTPUT_DIR/build.Dockerfile" <<'EOF'
 ARG base_image
 FROM \${base_image}
@@ -25,6 +28,7 @@ ARG user_id
 ARG group_id
 USER root
 RUN mkdir -p /opt/tekton-ext/bin && printf '#!/bin/sh\\necho "tool of the tekton extension"\\n' > /opt/tekton-ext/bin/ext-tool && chmod 755 /opt/tekton-ext/bin/ext-tool
+COPY ctx.txt /opt/tekton-ext/ctx.txt
 ENV PATH=/opt/tekton-ext/bin:\${PATH}
 USER \${user_id}:\${group_id}
 EOF
@@ -33,6 +37,7 @@ EOF
 const BUILD = `#!/bin/sh
 set -e
 echo "buildpack runs: $(ext-tool) as $(id -u):$(id -g) HOME=$HOME"
+echo "context file: $(cat /opt/tekton-ext/ctx.txt)"
 cat > "$CNB_LAYERS_DIR/launch.toml" <<'EOF'
 [[processes]]
 type = "web"
@@ -91,6 +96,8 @@ describe("Tekton's buildpacks-phases task with an image extension", { timeout: 1
     });
     const log = output(runs);
     assert.match(log, /buildpack runs: tool of the tekton extension as 1000:1000 HOME=\/home\/cnb/, log);
+    // the task's Platform API (0.13): the build context is the extension's context.build dir
+    assert.match(log, /context file: from the extension's build context/);
     const app = await remote.image(`${appImage.replace(/:latest$/, '')}@${digest}`, {
       env: { CNB_REGISTRY_AUTH: w.registryAuth },
     });
