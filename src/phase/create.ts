@@ -1,6 +1,6 @@
 import { readGroup } from '../files/index.ts';
 import { auth, daemon, parseReference } from '../image/index.ts';
-import { LifecycleError, type Logger, timed } from '../platform/index.ts';
+import { LifecycleError, type Logger, platformFeatures, timed } from '../platform/index.ts';
 import { type AnalyzeOptions, analyze } from './analyze.ts';
 import { type BuildOptions, build } from './build.ts';
 import { type DetectOptions, detect } from './detect.ts';
@@ -94,10 +94,13 @@ async function phases(
       'detected order contains extensions which is not supported by the creator; run the phases separately to use image extensions',
     );
 
-  log.phase('RESTORING');
-  await timed(log, 'Restorer', () =>
-    restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log),
-  );
+  // -skip-restore skips the restore phase before Platform API 0.10, only its layer data from 0.10 (D-315).
+  if (!o.skipRestore || platformFeatures.creatorRestoresMetadataWhenSkipping(o.platformApi)) {
+    log.phase('RESTORING');
+    await timed(log, 'Restorer', () =>
+      restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log),
+    );
+  }
 
   log.phase('BUILDING');
   await timed(log, 'Builder', () => build(bpEnv, log));

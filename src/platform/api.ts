@@ -175,6 +175,11 @@ export const platformFeatures = {
    * appended (D-307) (0.10+).
    */
   processCommandArray: since('0.10'),
+  /**
+   * The creator with `-skip-restore` still runs the restore phase for store.toml, restoring no layer
+   * data; before, it skips the whole phase (platform-0.9.md / platform-0.10.md "creator"; D-315) (0.10+).
+   */
+  creatorRestoresMetadataWhenSkipping: since('0.10'),
   /** `-build-config` / CNB_BUILD_CONFIG_DIR on detector, builder and creator (platform-0.11.md) (0.11+). */
   buildConfig: since('0.11'),
   /** `-launcher-sbom`: the exporter adds the lifecycle's own SBOM files (platform-0.11.md "Exporter") (0.11+). */

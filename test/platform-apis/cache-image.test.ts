@@ -6,42 +6,20 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { remote } from '../../src/image/index.ts';
-import {
-  cleanupLifecycle,
-  creatorFlags,
-  ok,
-  phase,
-  pushRunImage,
-  type Workspace,
-  workspace,
-} from '../e2e/helpers.ts';
-import { cleanupFixtures } from '../layout/fixtures.ts';
-import { type RegistryHandle, startRegistry } from '../support/registry.ts';
+import { creatorFlags, ok, phase } from '../e2e/helpers.ts';
+import { creatorWorld } from './helpers.ts';
 
 describe('the replaced cache image per Platform API (D-313)', () => {
-  let reg: RegistryHandle;
-  let run: { name: string };
-  const spaces: Workspace[] = [];
-
-  before(async () => {
-    reg = await startRegistry();
-    run = await pushRunImage(reg.host, 'apis/run');
-  });
-  after(async () => {
-    await Promise.all([reg?.stop(), ...spaces.map((w) => w.cleanup())]);
-    await cleanupFixtures();
-    await cleanupLifecycle();
-  });
+  const world = creatorWorld();
 
   /** Builds twice at `api` with one cache image; returns the cache digests and whether the first remains. */
   async function twice(api: string) {
-    const ws = await workspace(`apis-cache-${api}-`);
-    spaces.push(ws);
-    await writeFile(join(ws.root, 'run.toml'), `[[images]]\nimage = "${run.name}"\n`);
-    const app = `${reg.host}/apis/app-${api}:latest`;
-    const cache = `${reg.host}/apis/cache-${api}:latest`;
+    const ws = await world.space(`apis-cache-${api}-`);
+    await writeFile(join(ws.root, 'run.toml'), `[[images]]\nimage = "${world.runImage()}"\n`);
+    const app = `${world.host()}/apis/app-${api}:latest`;
+    const cache = `${world.host()}/apis/cache-${api}:latest`;
     const build = async () => {
       await ws.fresh();
       const args = [...(await creatorFlags(ws)), '-run', join(ws.root, 'run.toml'), '-cache-image', cache];
@@ -50,7 +28,7 @@ describe('the replaced cache image per Platform API (D-313)', () => {
     };
     const first = await build();
     const second = await build();
-    const repo = `${reg.host}/apis/cache-${api}`;
+    const repo = `${world.host()}/apis/cache-${api}`;
     return { first, second, firstKept: (await remote.head(`${repo}@${first}`)) !== undefined };
   }
 
