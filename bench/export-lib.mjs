@@ -3,7 +3,7 @@
  * optionally under `node --cpu-prof`), the baselines measured on the same data in the same run
  * (`tar | gzip -1 | sha256sum`, `tar | pigz -1 | sha256sum`, `umoci insert` + `skopeo copy`), medians.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -27,18 +27,29 @@ export const MiB = 2 ** 20;
 
 /**
  * `tar -cf - <names…> | <gzip> | sha256sum` from `cwd` (names relative to it): the machine's limit of
- * making that layer, single stream (`gzip -1`) or on every core (`pigz -1`).
+ * making that layer, single stream (`gzip -1`) or on every core (`pigz -1`). Returns wall seconds and
+ * CPU seconds (user + system of the whole pipeline, from GNU time).
  */
 export function baseline(cwd, names, gzip = 'gzip -1') {
   const t0 = performance.now();
-  execFileSync('bash', [
-    '-c',
-    `tar -cf - -C "$1" "\${@:2}" | ${gzip} | sha256sum >/dev/null`,
-    '_',
-    cwd,
-    ...names,
-  ]);
-  return (performance.now() - t0) / 1000;
+  const r = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      'CPU=%U+%S',
+      'bash',
+      '-c',
+      `tar -cf - -C "$1" "\${@:2}" | ${gzip} | sha256sum >/dev/null`,
+      '_',
+      cwd,
+      ...names,
+    ],
+    { encoding: 'utf8' },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`baseline failed: ${r.stderr}`);
+  const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(r.stderr);
+  return { seconds, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0 };
 }
 
 /**
