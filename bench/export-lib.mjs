@@ -132,16 +132,16 @@ export function previousToml(prev, app) {
 /**
  * Runs the built exporter on `app` to `images` (the first is the image, the rest more tags) under GNU
  * time; with `cpuProf` (a directory) through `node --cpu-prof` on the bundle instead of the shipped
- * runtime. Returns seconds, peak RSS (KiB), CPU seconds (user + system) and the output.
+ * runtime; `lifecycle` is the dist/lifecycle directory to run (default this checkout's). Returns seconds, peak RSS (KiB), CPU seconds (user + system) and the output.
  */
-export function runExporter(app, images, { cpuProf, extra = [], env = {} } = {}) {
+export function runExporter(app, images, { cpuProf, extra = [], env = {}, lifecycle = dist } = {}) {
   const args = [
     '-layers',
     app.layers,
     '-app',
     join(app.base, 'workspace'),
     '-launcher',
-    join(dist, 'launcher'),
+    join(lifecycle, 'launcher'),
     '-launcher-sbom',
     join(app.base, 'none'),
     '-run',

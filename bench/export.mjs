@@ -11,6 +11,8 @@
  * - a three-tag export: blob uploads and manifest PUTs (D-381).
  * `--cpu-prof DIR` runs the exporter through `node --cpu-prof` once per case instead (docs/performance.md).
  *
+ * `--compare DIR` also runs the exporter of another build's dist/lifecycle in each run (an A/B on one load).
+ *
  *   npm run build && node --import tsx bench/export.mjs [--mib 256] [--small 50] [--runs 3] [--only big|small]
  */
 import { execFileSync } from 'node:child_process';
@@ -44,6 +46,8 @@ const small = Number(flag('--small', '50'));
 const runs = Number(flag('--runs', '3'));
 const only = flag('--only', '');
 const cpuProf = flag('--cpu-prof', undefined);
+// Another build's dist/lifecycle (e.g. of an older commit), run in each run beside this one: an A/B on one load.
+const compare = flag('--compare', undefined);
 
 const tmp = await mkdtemp(join(tmpdir(), 'bench-export-'));
 const reg = await startRegistry();
@@ -70,7 +74,19 @@ try {
     const { cwd, names } = layerDirs(app);
     // Each run measures the baselines and the exporter back to back; ratios are taken within a run (the
     // load of the shared machine moves wall times by tens of percent between runs), then the median.
-    const m = { gzip: [], pigz: [], exp: [], umoci: [], rss: [], loads: [], rP: [], rG: [], rU: [], cP: [] };
+    const m = {
+      gzip: [],
+      pigz: [],
+      exp: [],
+      umoci: [],
+      rss: [],
+      loads: [],
+      rP: [],
+      rG: [],
+      rU: [],
+      cP: [],
+      rO: [],
+    };
     for (let r = 0; r < runs; r++) {
       m.loads.push(load());
       const g = baseline(cwd, names);
@@ -87,6 +103,13 @@ try {
       m.rG.push(e.seconds / g.seconds);
       m.rU.push(e.seconds / u);
       m.cP.push(e.cpu / p.cpu);
+      if (compare) {
+        const o = await runExporter(app, [`${reg.host}/${app.base.split('/').pop()}-old:r${r}`], {
+          lifecycle: compare,
+        });
+        m.rO.push(e.seconds / o.seconds);
+        console.log(`  run ${r + 1}: the exporter of ${compare} ${f2(o.seconds)} s (CPU ${f2(o.cpu)} s)`);
+      }
       console.log(
         `  run ${r + 1} (load ${m.loads[r]}): gzip ${f2(g.seconds)} s, pigz ${f2(p.seconds)} s (CPU ${f2(p.cpu)} s), exporter ${f2(e.seconds)} s (CPU ${f2(e.cpu)} s), umoci+skopeo ${f2(u)} s`,
       );
@@ -99,6 +122,7 @@ try {
     );
     console.log(`  vs tar|gzip -1|sha256sum (${med('gzip')} s): ${med('rG')}x`);
     console.log(`  vs umoci insert + skopeo copy (${med('umoci')} s): ${med('rU')}x (goal < 1x)`);
+    if (compare) console.log(`  vs the exporter of ${compare}: ${med('rO')}x`);
   }
   if (cpuProf || only !== '') process.exit(0);
 
