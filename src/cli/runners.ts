@@ -7,6 +7,7 @@ import {
   exportImage,
   extend,
   extendAndBuild,
+  guardExtendedLayers,
   rebase,
   restore,
 } from '../phase/index.ts';
@@ -98,6 +99,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   },
   exporter: async ({ inputs: i, env, platformApi, log }) => {
     refuseExporterRunImage(i.runImage, env['CNB_RUN_IMAGE']);
+    await guardExtendedLayers(i.extended, platformApi, env['CNB_EXPERIMENTAL_MODE'], log);
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
     const execEnv = env['CNB_EXEC_ENV'] || 'production';
     await exportImage(

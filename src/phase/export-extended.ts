@@ -2,7 +2,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerConfig, HistoryEntry, Image, Layer } from '../image/index.ts';
 import { layout } from '../image/index.ts';
-import { LifecycleError, type Logger, messageOf } from '../platform/index.ts';
+import {
+  type ApiVersion,
+  checkExperimental,
+  LifecycleError,
+  type Logger,
+  messageOf,
+  platformFeatures,
+} from '../platform/index.ts';
 import { REBASABLE_LABEL } from './extend.ts';
 
 /** An extension layer of the extended run image, with the id the reference gives it. */
@@ -22,6 +29,22 @@ export interface ExtendedRun {
   readonly layers: readonly ExtendedLayer[];
   /** `io.buildpacks.rebasable` of the app image: true only when the extended config says so. */
   readonly rebasable: boolean;
+}
+
+/**
+ * Before Platform API 0.13 an exporter given extension layers (`<extended>/run` not empty, as the
+ * reference checks) uses the experimental Dockerfiles feature (platform.md "Experimental Features";
+ * platform-0.13.md drops the mark; D-303).
+ */
+export async function guardExtendedLayers(
+  extended: string,
+  api: ApiVersion,
+  experimentalMode: string | undefined,
+  log: Logger,
+): Promise<void> {
+  if (!platformFeatures.extensionsExperimental(api)) return;
+  const entries = await readdir(join(extended, 'run')).catch(() => []);
+  if (entries.length > 0) checkExperimental('Dockerfiles', experimentalMode, log);
 }
 
 const HISTORY = /^Layer: '(.*)', Created by extension: (.+)$/s;

@@ -6,6 +6,7 @@ export * from './build.ts';
 export * from './create.ts';
 export * from './detect.ts';
 export * from './export.ts';
+export { guardExtendedLayers } from './export-extended.ts';
 export * from './extend.ts';
 export * from './extend-build.ts';
 export * from './extend-run.ts';

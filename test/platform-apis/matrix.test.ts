@@ -4,7 +4,7 @@
 // the versions build concurrently, three at a time. Besides the e2e buildpacks, apis/bom writes the
 // legacy BOM that the exporter lists before 0.9.
 import assert from 'node:assert/strict';
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildImage, type Image, mutate, remote } from '../../src/image/index.ts';
@@ -32,6 +32,7 @@ interface Outcome {
   readonly ws: Workspace;
   readonly analyzed: Record<string, unknown>;
   readonly report: Record<string, unknown>;
+  readonly exporter: { stdout: string; stderr: string };
   readonly image: Image;
   readonly rebaser: { stdout: string; stderr: string };
   readonly created: Image;
@@ -72,7 +73,14 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
     ok(await phase('restorer', [...L, '-cache-dir', ws.cache], env), `restorer ${v}`);
     ok(await phase('builder', dirs, env), `builder ${v}`);
     const exportArgs = ['-app', ws.app, ...L, '-cache-dir', ws.cache, '-launcher', launcher];
-    ok(await phase('exporter', [...exportArgs, ...runFile, image], env), `exporter ${v}`);
+    // Something in <extended>/run: extension layers are experimental before 0.13 (D-303); the image does not
+    // use it (analyzed.toml has no run-image.extend).
+    await mkdir(join(ws.layers, 'extended', 'run'), { recursive: true });
+    await writeFile(join(ws.layers, 'extended', 'run', 'marker'), '');
+    const exporter = ok(
+      await phase('exporter', [...exportArgs, ...runFile, image], { ...env, CNB_EXPERIMENTAL_MODE: 'warn' }),
+      `exporter ${v}`,
+    );
     const report = await ws.readToml('layers/report.toml');
     const built = await remote.image(image);
     const web = (await dockerRun(d, image)).stdout;
@@ -112,6 +120,7 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
       ws,
       analyzed,
       report,
+      exporter,
       image: built,
       rebaser,
       created: await remote.image(createdRef),
@@ -233,6 +242,9 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
         assert.deepEqual((where.command as string[]).slice(0, 2), ['sh', '-c']);
         assert.deepEqual(where.args, []);
       }
+      const dockerfiles = /Platform requested experimental feature 'Dockerfiles'/;
+      if (minor(v) < 13) assert.match(o.exporter.stderr, dockerfiles);
+      else assert.doesNotMatch(o.exporter.stderr, dockerfiles);
       // report.toml `[build]` lists the build BOM before 0.9 (platform-0.8.md "report.toml").
       assert.deepEqual(o.report['build'], minor(v) < 9 ? { bom: bomOf('build-dep', '2.0.0') } : undefined);
       // History: only `created` before 0.12, `created_by` per layer from 0.12 (D-311).
