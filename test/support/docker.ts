@@ -87,9 +87,9 @@ export interface DockerdOptions {
   readonly tcp?: boolean;
   readonly extraArgs?: readonly string[];
   /**
-   * Storage drivers to try in order, the first that starts wins (default `['vfs']`). vfs copies the
-   * whole image for every container; overlay2 does not, where the kernel and the data root's file
-   * system allow it (docs/decisions.md D-296).
+   * Storage drivers to try in order, the first that starts wins (default `['overlay2', 'vfs']`). vfs
+   * copies the whole image for every container; overlay2 does not, where the kernel and the data root's
+   * file system allow it (docs/decisions.md D-296).
    */
   readonly storageDrivers?: readonly string[];
 }
@@ -99,7 +99,7 @@ export interface DockerdOptions {
  * also listens on a loopback TCP port (see {@link Dockerd.tcpHost}).
  */
 export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
-  const [driver = 'vfs', ...others] = opts.storageDrivers ?? ['vfs'];
+  const [driver = 'vfs', ...others] = opts.storageDrivers ?? ['overlay2', 'vfs'];
   try {
     return await startWith(driver, opts);
   } catch (e) {

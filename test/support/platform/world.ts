@@ -68,8 +68,8 @@ export interface World {
 export async function startWorld(o: WorldOptions): Promise<World> {
   const scratch = await mkdtemp(join(tmpdir(), 'platform-'));
   const [dockerd, registry] = await Promise.all([
-    // every flow runs dozens of containers of 200 MB images: overlay2 where it works (D-296)
-    startDockerd({ storageDrivers: ['overlay2', 'vfs'] }),
+    // every flow runs dozens of containers of 200 MB images: startDockerd's overlay2 (D-296)
+    startDockerd(),
     startRegistry({ auth: { user: REGISTRY_USER, pass: REGISTRY_PASS } }),
   ]);
   const host = registry.host;
