@@ -23,6 +23,8 @@ export interface CacheExportInputs {
   readonly maker: LayerMaker;
   /** Temp dir for tars made only for the cache. */
   readonly tmpDir: string;
+  /** The build SBOMs (`<layers>/sbom/cache`) are cached from Platform API 0.8 (platform-0.8.md "exporter"). */
+  readonly sbom: boolean;
 }
 
 /** The SBOM cache layer id (docs/reference-behaviour.md §6: `<layers>/sbom/cache`, PA ≥ 0.8). */
@@ -115,7 +117,7 @@ export async function exportCache(i: CacheExportInputs, log: Logger): Promise<vo
   }
   let sbom: LayerShaRef | undefined;
   const sbomDir = join(i.layers, 'sbom', 'cache');
-  if ((await containedDir(i.layers, sbomDir)) === 'dir') {
+  if (i.sbom && (await containedDir(i.layers, sbomDir)) === 'dir') {
     try {
       sbom = { sha: await store(CACHE_SBOM_ID, sbomDir, previous.sbom?.sha) };
     } catch (e) {

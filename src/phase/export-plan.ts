@@ -61,6 +61,8 @@ export interface PlanInputs {
   readonly maker: LayerMaker;
   /** Layers made at once. */
   readonly concurrency: number;
+  /** The launch SBOM layer (`<layers>/sbom/launch`) exists from Platform API 0.8 (platform-0.8.md "exporter"). */
+  readonly sbom: boolean;
 }
 
 const exportError = (msg: string, cause?: unknown) =>
@@ -170,7 +172,7 @@ export async function planLayers(i: PlanInputs, log: Logger): Promise<LayerPlan>
   } = {};
   meta.buildpacks = await buildpackSlots(i, log, slots);
   const sbomDir = join(i.layers, 'sbom', 'launch');
-  const sbomKind = await containedDir(i.layers, sbomDir);
+  const sbomKind = i.sbom ? await containedDir(i.layers, sbomDir) : 'missing';
   if (sbomKind === 'symlink') throw notContained(sbomDir, i.layers);
   if (sbomKind === 'dir') {
     const prev = i.previous.sbom?.sha;

@@ -250,7 +250,16 @@ async function exportAsUser(
       try {
         await timed(log, 'Cache', () =>
           exportCache(
-            { cache, group: group.group, layers: o.layers, uid, gid, maker, tmpDir: cacheTmp },
+            {
+              cache,
+              group: group.group,
+              layers: o.layers,
+              uid,
+              gid,
+              maker,
+              tmpDir: cacheTmp,
+              sbom: platformFeatures.sbomFiles(o.platformApi),
+            },
             log,
           ),
         );
@@ -279,6 +288,7 @@ async function exportAsUser(
           previousLayers,
           maker,
           concurrency: 2,
+          sbom: platformFeatures.sbomFiles(o.platformApi),
         },
         log,
       );

@@ -77,6 +77,9 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
     // use it (analyzed.toml has no run-image.extend).
     await mkdir(join(ws.layers, 'extended', 'run'), { recursive: true });
     await writeFile(join(ws.layers, 'extended', 'run', 'marker'), '');
+    // A launch SBOM whatever the builder wrote: the exporter adds the SBOM layer from 0.8 only.
+    await mkdir(join(ws.layers, 'sbom', 'launch', 'apis_matrix'), { recursive: true });
+    await writeFile(join(ws.layers, 'sbom', 'launch', 'apis_matrix', 'sbom.cdx.json'), '{}');
     const exporter = ok(
       await phase('exporter', [...exportArgs, ...runFile, image], { ...env, CNB_EXPERIMENTAL_MODE: 'warn' }),
       `exporter ${v}`,
@@ -242,6 +245,9 @@ describe('every phase at every Platform API (0.7 through 0.15)', () => {
         assert.deepEqual((where.command as string[]).slice(0, 2), ['sh', '-c']);
         assert.deepEqual(where.args, []);
       }
+      // platform-0.8.md "exporter": the SBOM layer from 0.8.
+      const sbomLabel = (jsonLabel(o.image, 'io.buildpacks.lifecycle.metadata') as { sbom?: unknown }).sbom;
+      assert.equal(sbomLabel !== undefined, minor(v) >= 8);
       const dockerfiles = /Platform requested experimental feature 'Dockerfiles'/;
       if (minor(v) < 13) assert.match(o.exporter.stderr, dockerfiles);
       else assert.doesNotMatch(o.exporter.stderr, dockerfiles);
