@@ -42,6 +42,22 @@ describe('parseDockerfile', () => {
       { name: 'USER', args: '1', line: 10 },
     ]);
   });
+
+  it('reads no heredoc from a quoted << or one inside a word, as BuildKit reads words', () => {
+    const ins = parseDockerfile(
+      'RUN echo "a <<b" \'c <<EOF\' x<<EOF \\<<EOF > /x\nRUN echo z\nRUN cat <<"EOF"\n$HOME\nEOF\n',
+    );
+    assert.deepEqual(ins, [
+      { name: 'RUN', args: 'echo "a <<b" \'c <<EOF\' x<<EOF \\<<EOF > /x', line: 1 },
+      { name: 'RUN', args: 'echo z', line: 2 },
+      {
+        name: 'RUN',
+        args: 'cat <<"EOF"',
+        line: 3,
+        heredocs: [{ name: 'EOF', data: '$HOME\n', expand: false, terminated: true }],
+      },
+    ]);
+  });
 });
 
 describe('checkBuildDockerfile', () => {

@@ -28,8 +28,49 @@ export interface Heredoc {
 /** Instructions whose heredocs Docker's parser reads (Dockerfile reference "Here-Documents"). */
 const HEREDOC_INSTRUCTIONS = new Set(['RUN', 'COPY', 'ADD']);
 
-/** A heredoc marker word: `[fd]<<[-]NAME`, NAME optionally in single or double quotes. */
-export const HEREDOC_MARKER = /(?:^|\s)\d*<<(-?)(?:"([^"\s]+)"|'([^'\s]+)'|([^\s"'<>|;&()]+))/g;
+/** A heredoc marker at the start of a word: `[fd]<<[-]NAME`, NAME optionally in single or double quotes. */
+const HEREDOC_MARKER = /\d*<<(-?)(?:"([^"\s]+)"|'([^'\s]+)'|([^\s"'<>|;&()]+))/y;
+
+/**
+ * The heredoc markers of an instruction's arguments: words that start with a marker, outside quotes —
+ * BuildKit splits the line into shell words (quotes kept) and reads a heredoc only from a word that
+ * begins with `<<`, so `echo "a <<b"` has none.
+ */
+function heredocMarkers(line: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  let wordStart = true;
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i] as string;
+    if (/\s/.test(c)) {
+      wordStart = true;
+      i++;
+      continue;
+    }
+    if (wordStart) {
+      HEREDOC_MARKER.lastIndex = i;
+      const m = HEREDOC_MARKER.exec(line);
+      wordStart = false;
+      if (m) {
+        out.push(m);
+        i = HEREDOC_MARKER.lastIndex;
+        continue;
+      }
+    }
+    if (c === '\\') i += 2;
+    else if (c === "'") i = closing(line, i, "'");
+    else if (c === '"') i = closing(line, i, '"');
+    else i++;
+  }
+  return out;
+}
+
+/** The index after the quote closing the one at `at` (`\` escapes inside double quotes). */
+function closing(line: string, at: number, quote: string): number {
+  let j = at + 1;
+  while (j < line.length && line[j] !== quote) j += quote === '"' && line[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
 
 /** The name when `word` is exactly one heredoc marker (a COPY/ADD source, a RUN that is only a script). */
 export function heredocMarkerName(word: string): string | undefined {
@@ -40,7 +81,7 @@ export function heredocMarkerName(word: string): string | undefined {
 function readHeredocs(line: string, lines: readonly string[], at: number): { docs: Heredoc[]; next: number } {
   const docs: Heredoc[] = [];
   let i = at;
-  for (const m of line.matchAll(HEREDOC_MARKER)) {
+  for (const m of heredocMarkers(line)) {
     const chomp = m[1] === '-';
     const name = (m[2] ?? m[3] ?? m[4]) as string;
     const body: string[] = [];
