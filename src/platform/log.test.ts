@@ -5,6 +5,7 @@ import { goDuration, memoryLogger, timed } from './log.ts';
 // D-385: phase durations as the reference prints them (Go's time.Duration.String()).
 describe('goDuration and timed', () => {
   it('formats like Go: ns, µs, ms, s, m and h units, no trailing zeros', () => {
+    assert.equal(goDuration(0), '0s');
     assert.equal(goDuration(0.0005), '500ns');
     assert.equal(goDuration(0.25), '250µs');
     assert.equal(goDuration(512.25), '512.25ms');

@@ -31,10 +31,11 @@ export function enabled(level: LogLevel, msg: LogLevel): boolean {
   return rank[msg] >= rank[level];
 }
 
-/** Go's `time.Duration.String()` for `ms` milliseconds: `512.25ms`, `5.2125s`, `1m2.5s`. */
+/** Go's `time.Duration.String()` for `ms` milliseconds: `512.25ms`, `5.2125s`, `1m2.5s`; zero is `0s`. */
 export function goDuration(ms: number): string {
   const ns = Math.round(ms * 1e6);
   const trim = (x: string) => x.replace(/\.?0+$/, '');
+  if (ns === 0) return '0s';
   if (ns < 1000) return `${ns}ns`;
   if (ns < 1e6) return `${trim((ns / 1e3).toFixed(3))}µs`;
   if (ns < 1e9) return `${trim((ns / 1e6).toFixed(6))}ms`;

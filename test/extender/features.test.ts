@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { buildImage, familyOf, layout } from '../../src/image/index.ts';
 import { type Dockerd, startDockerd } from '../support/docker.ts';
-import { buildBaseImage, type Published, publish, runBaseImage, showRun } from '../support/platform/index.ts';
+import { buildBaseImage, publish, runBaseImage, showRun } from '../support/platform/index.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
 import {
   assertSameListing,
