@@ -6,7 +6,6 @@ import {
   type Analyzed,
   type LifecycleMetadata,
   lifecycleMetadataFromToml,
-  type Report,
   readAnalyzed,
   readBuildMetadata,
   readGroup,
@@ -14,9 +13,8 @@ import {
   readRun,
   readStack,
 } from '../files/index.ts';
-import { auth, daemon, type Image, type Layer, mutate } from '../image/index.ts';
+import { auth, daemon, type Image, type Layer } from '../image/index.ts';
 import {
-  type ApiVersion,
   checkBuildpackApi,
   LifecycleError,
   type Logger,
@@ -26,100 +24,19 @@ import {
   toPhaseError,
 } from '../platform/index.ts';
 import { exportCache } from './export-cache.ts';
-import {
-  configChanges,
-  createdTime,
-  entrypoint,
-  type LauncherInfo,
-  runImageForLabel,
-} from './export-config.ts';
+import { createdTime, entrypoint } from './export-config.ts';
 import { readExtendedRun } from './export-extended.ts';
+import { exportAppImage } from './export-image.ts';
 import { checkOneRegistry, checkProcessTypes, readable, readImage } from './export-inputs.ts';
-import { openLaunchCache } from './export-launch-cache.ts';
 import { layerMaker } from './export-layers.ts';
-import { checkConfigSize } from './export-limits.ts';
-import { planLayers } from './export-plan.ts';
+import type { ExportOptions, ExportResult } from './export-options.ts';
 import { layerProgress } from './export-progress.ts';
-import { saveImage, withBuildReport, writeExportReport } from './export-report.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
-import { REBASABLE_LABEL } from './extend.ts';
-import { type ImageStore, type ImageStoreInputs, imageStore } from './image-store.ts';
+import { type ImageStore, imageStore } from './image-store.ts';
 import { type BuildUser, becomeBuildUser } from './privileges/index.ts';
 
-/** Inputs of the exporter (platform.md "exporter" Inputs); every path absolute. */
-export type { LauncherInfo };
-
-export interface ExportOptions extends ImageStoreInputs {
-  /** The output image first, then extra tags. */
-  readonly images: readonly string[];
-  readonly analyzed: string;
-  readonly group: string;
-  readonly layers: string;
-  readonly app: string;
-  readonly launcher: string;
-  /** `-launcher-sbom` (default `/cnb/lifecycle`). */
-  readonly launcherSbom: string;
-  readonly projectMetadata: string;
-  readonly report: string;
-  /** `-run` (run.toml, Platform API 0.12+): the run image's `image` and `mirrors` for the label. */
-  readonly run: string;
-  /** `-stack` (stack.toml, before 0.12): `[run-image]` for the label instead of run.toml. */
-  readonly stack?: string;
-  /** SOURCE_DATE_EPOCH as given (the CLI edge reads it): the image creation time, from Platform API 0.9. */
-  readonly sourceDateEpoch?: string | undefined;
-  /** CNB_EXEC_ENV (the CLI edge reads it): recorded as `io.buildpacks.exec-env` from Platform API 0.15. */
-  readonly execEnv?: string | undefined;
-  readonly processType?: string;
-  readonly cacheDir?: string;
-  readonly cacheImage?: string;
-  /** Daemon only: a directory cache of the image's layers (reused layers are read from it, not the daemon). */
-  readonly launchCache?: string;
-  readonly daemon: boolean;
-  readonly layout: boolean;
-  /** Export the image and the cache concurrently. */
-  readonly parallel: boolean;
-  /** Owner of the files of generated layers (CNB_USER_ID/CNB_GROUP_ID; unset = 0, as the reference). */
-  readonly uid?: number;
-  readonly gid?: number;
-  readonly platformApi: ApiVersion;
-  /** Recorded in `io.buildpacks.build.metadata` `launcher`. */
-  readonly launcherInfo?: LauncherInfo;
-  /** When running as root: hand the layers/cache dirs to uid:gid and drop to that user (the CLI sets it). */
-  readonly dropPrivileges?: boolean;
-  /** `<extended>`: the extended run image when `run-image.extend = true` (default `<layers>/extended`). */
-  readonly extended?: string;
-  /** Temp dir for layer blobs (default: the OS temp dir). */
-  readonly tmpDir?: string;
-  /** Compression threads per layer (default: available parallelism). */
-  readonly threads?: number;
-}
-
-/** What the exporter did. */
-export interface ExportResult {
-  readonly report: Report;
-  /** The image written (identical under every tag). */
-  readonly image: Image;
-  /** Registry `<repo>@<digest>`, daemon image ID, or layout `<path>@<digest>`. */
-  readonly identifier: string;
-  /** Layers made from local files and layers reused from the previous image. */
-  readonly layers: { readonly added: number; readonly reused: number };
-}
-
-/** The execution environment label (the reference's `io.buildpacks.exec-env`). */
-export const EXEC_ENV_LABEL = 'io.buildpacks.exec-env';
-
-/**
- * The base image's history as the reference's imgutil keeps it (D-311): entries of empty layers dropped,
- * all `{created}` only when the rest does not match the layers one to one, each stamped with the
- * creation time.
- */
-function normalizedBase(base: Image, created: string): Image {
-  const history = base.config.history;
-  if (history === undefined) return base;
-  const layered = history.filter((h) => !h.empty_layer);
-  const kept = layered.length === base.layers.length ? layered : base.layers.map(() => ({}));
-  return { ...base, config: { ...base.config, history: kept.map((h) => ({ ...h, created })) } };
-}
+export { EXEC_ENV_LABEL } from './export-image.ts';
+export type { ExportOptions, ExportResult, LauncherInfo } from './export-options.ts';
 
 async function openCacheFor(
   o: ExportOptions,
@@ -274,85 +191,29 @@ async function exportAsUser(
         maker.abandon();
       }
     };
-    const imageExport = async () => {
-      const plan = await planLayers(
+    const imageExport = () =>
+      exportAppImage(
         {
+          o,
+          store,
           group: group.group,
           meta,
-          layers: o.layers,
-          app: o.app,
-          launcher: o.launcher,
-          uid,
-          gid,
-          previous: previousMeta,
+          project,
+          entrypoint: ep,
+          run,
+          runToml,
+          analyzed,
+          runRef,
+          runImage,
+          extended,
+          prevRef,
+          previousMeta,
           previousLayers,
           maker,
-          concurrency: 2,
-          sbom: platformFeatures.sbomFiles(o.platformApi),
+          created,
         },
         log,
       );
-      const diffIDs = runImage.config.rootfs.diff_ids;
-      const label = runImageForLabel(run, runToml ? analyzed.runImage?.image : undefined);
-      const lifecycle: LifecycleMetadata = {
-        ...plan.metadata,
-        // `runImage.image` / `mirrors` from 0.12 (platform.md "Labels"); `stack.runImage` at every version.
-        runImage: {
-          topLayer: diffIDs[diffIDs.length - 1] ?? '',
-          reference: store.identifier(readable(store, runRef), runImage),
-          ...(runToml ? label : {}),
-        },
-        stack: {
-          runImage: { image: label.image ?? '', ...(label.mirrors ? { mirrors: label.mirrors } : {}) },
-        },
-      };
-      const base = extended ? { ...runImage.config, config: extended.config } : runImage.config;
-      const changes = configChanges(
-        {
-          base,
-          layers: o.layers,
-          app: o.app,
-          platformApi: o.platformApi,
-          meta,
-          lifecycle,
-          project,
-          launcher: o.launcherInfo ?? { version: '', repository: '', commit: '' },
-          entrypoint: ep,
-        },
-        log,
-      );
-      // platform-0.15.md "Execution Environment": the reference records it as its own label (D-308).
-      const execEnv = o.execEnv ?? 'production';
-      const execEnvLabel = platformFeatures.execEnv(o.platformApi) && execEnv !== '';
-      if (execEnvLabel) log.info(`Adding label '${EXEC_ENV_LABEL}'`);
-      const launchCache = o.daemon && o.launchCache ? await openLaunchCache(o.launchCache, log) : undefined;
-      const layers = launchCache ? await launchCache.substitute(plan.layers) : plan.layers;
-      // platform.md "exporter": rebasable only when the extended config says true (D-357).
-      const config = {
-        ...changes,
-        labels: {
-          ...changes.labels,
-          ...(extended ? { [REBASABLE_LABEL]: String(extended.rebasable) } : {}),
-          ...(execEnvLabel ? { [EXEC_ENV_LABEL]: execEnv } : {}),
-        },
-      };
-      const image = mutate(normalizedBase({ ...runImage, config: base }, created), {
-        addLayers: [
-          ...(extended?.layers ?? []).map((l) => ({ layer: l.layer, history: l.history })),
-          ...layers.map((l) => ({ layer: l.layer, history: l.history })),
-        ],
-        config,
-        created,
-        history: platformFeatures.imageHistory(o.platformApi) ? 'keep' : 'normalize',
-      });
-      checkConfigSize(image, o.layers, lifecycle);
-      const reuseFrom = [readable(store, runRef), ...(prevRef ? [readable(store, prevRef)] : [])];
-      const saved = await saveImage(store, o.images, image, reuseFrom, log);
-      const report = await withBuildReport(saved.report, o.platformApi, o.layers, group.group);
-      await writeExportReport(o.report, report);
-      await launchCache?.save(layers);
-      return { report, image, identifier: saved.identifier, layers: plan.counts };
-    };
     // D-386: the image and the cache at once whenever there is more than one core (or -parallel).
     if (o.parallel || availableParallelism() > 1) {
       const [image, cache] = await Promise.allSettled([doImage(), doCache()]);
