@@ -11,7 +11,7 @@ import {
   rebase,
   restore,
 } from '../phase/index.ts';
-import { LifecycleError, type PhaseName, parseGoBool } from '../platform/index.ts';
+import { LifecycleError, type PhaseInputs, type PhaseName, parseGoBool } from '../platform/index.ts';
 import { LAUNCHER_INFO } from './build-info.ts';
 import type { PhaseContext } from './context.ts';
 
@@ -47,6 +47,25 @@ export function refuseExporterRunImage(given: string | undefined, envValue: stri
     'invalidArgs',
     `failed to resolve inputs: -run-image is unsupported: the exporter uses the run image in analyzed.toml (run-image.reference); remove -run-image ${given}`,
   );
+}
+
+/**
+ * The reference's input checks that only warn (docs/reference-behaviour.md §1 "Args and inputs"): the
+ * exporter's `-launch-cache` without `-daemon` (the creator's is the analyzer's, which it runs), and the
+ * creator's `-parallel` without a cache to export beside the image. The flag is then ignored.
+ */
+export function ignoredInputWarnings(
+  phase: 'exporter' | 'creator',
+  i: Pick<PhaseInputs, 'launchCache' | 'daemon' | 'parallel' | 'cacheImage' | 'cacheDir'>,
+): string[] {
+  const out: string[] = [];
+  if (phase === 'exporter' && i.launchCache && !i.daemon)
+    out.push('Ignoring -launch-cache, only intended for use with -daemon');
+  if (phase === 'creator' && i.parallel && !i.cacheImage && !i.cacheDir)
+    out.push(
+      'Parallel export has been enabled, but it has not taken effect because no cache has been specified.',
+    );
+  return out;
 }
 
 /** The Docker daemon address (`DOCKER_HOST`, as the Docker CLI reads it), resolved here at the edge. */
@@ -99,6 +118,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
   },
   exporter: async ({ inputs: i, env, platformApi, log }) => {
     refuseExporterRunImage(i.runImage, env['CNB_RUN_IMAGE']);
+    for (const w of ignoredInputWarnings('exporter', i)) log.warn(w);
     await guardExtendedLayers(i.extended, platformApi, env['CNB_EXPERIMENTAL_MODE'], log);
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
     const execEnv = env['CNB_EXEC_ENV'] || 'production';
@@ -117,6 +137,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     );
   },
   creator: async ({ inputs: i, env, platformApi, log }) => {
+    for (const w of ignoredInputWarnings('creator', i)) log.warn(w);
     const experimentalMode = env['CNB_EXPERIMENTAL_MODE'];
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
     const image = i.images[0] ?? '';
