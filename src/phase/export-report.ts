@@ -9,7 +9,7 @@ import {
   messageOf,
   platformFeatures,
 } from '../platform/index.ts';
-import type { ImageStore, StoreWriteResult } from './image-store.ts';
+import type { ImageStore, StoreKind, StoreWriteResult } from './image-store.ts';
 
 /**
  * Saving the app image under every name and writing report.toml (platform.md "exporter": "SHALL write the
@@ -23,8 +23,33 @@ export interface SaveResult {
   readonly identifier: string;
 }
 
-function shortId(w: StoreWriteResult): string {
-  return (w.imageId ?? w.digest ?? '').replace(/^sha256:/, '').slice(0, 12);
+/**
+ * The `*** Images (<id>):` block and its debug lines as the reference's save step prints them
+ * (docs/reference-behaviour.md §6 "Save and report"): the id is a daemon image ID's first 12 hex
+ * digits, a registry image's manifest digest (`sha256:<hex>`), or a layout image's `<path>@<digest>`;
+ * then each name (with ` - <cause>` when it failed), then at debug `*** Image ID` (daemon) or
+ * `*** Digest` (registry) and `*** Manifest Size` (registry, layout). Logs and tools read these lines.
+ */
+export function logSavedImages(
+  log: Logger,
+  kind: StoreKind,
+  names: readonly { readonly name: string; readonly failed?: string }[],
+  w: StoreWriteResult | undefined,
+  fallbackDigest: string,
+): void {
+  const hex12 = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+  const id =
+    kind === 'daemon'
+      ? hex12(w?.imageId ?? fallbackDigest)
+      : kind === 'registry'
+        ? (w?.digest ?? fallbackDigest)
+        : (w?.identifier ?? hex12(fallbackDigest));
+  log.info(`*** Images (${id}):`);
+  for (const n of names) log.info(`      ${n.name}${n.failed === undefined ? '' : ` - ${n.failed}`}`);
+  if (w === undefined) return;
+  if (kind === 'daemon' && w.imageId) log.debug(`*** Image ID: ${w.imageId}`);
+  if (kind === 'registry' && w.digest) log.debug(`*** Digest: ${w.digest}`);
+  if (kind !== 'daemon' && w.manifestSize) log.debug(`*** Manifest Size: ${w.manifestSize}`);
 }
 
 /**
@@ -52,11 +77,11 @@ export async function saveImage(
       saved.push(o.name);
     } else failed.push({ name: o.name, cause: o.cause });
   }
-  log.info(`*** Images (${result ? shortId(result) : img.digest.slice(7, 19)}):`);
-  for (const n of names) {
+  const listed = names.map((n) => {
     const f = failed.find((x) => x.name === n);
-    log.info(`      ${shown(n)}${f ? ` - ${f.cause}` : ''}`);
-  }
+    return { name: shown(n), ...(f ? { failed: f.cause } : {}) };
+  });
+  logSavedImages(log, store.kind, listed, result, img.digest);
   if (failed.length > 0 || result === undefined) {
     throw new LifecycleError(
       'ERR_EXPORT_SAVE',

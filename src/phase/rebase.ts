@@ -14,6 +14,7 @@ import {
   platformFeatures,
   toPhaseError,
 } from '../platform/index.ts';
+import { logSavedImages } from './export-report.ts';
 import { type ImageStoreInputs, imageStore } from './image-store.ts';
 import { rebasedLabelChanges, rebaseProblems, runImageAllowed, runImageCandidates } from './rebase-rules.ts';
 
@@ -116,9 +117,11 @@ export async function rebase(opts: RebaseOptions, log: Logger): Promise<RebaseRe
       labels: { ...labels.set, [LIFECYCLE_METADATA_LABEL]: lifecycleMetadataLabel(newMeta) },
     },
   });
+  log.info(`Saving ${output}...`);
   const saved = await wrap(() => store.write([...opts.images], rebased), `failed to write image ${output}`);
   log.info(`Rebased ${appRef} onto ${runName}`);
-  for (const t of opts.images) log.info(`*** Images (${saved.digest ?? saved.imageId ?? ''}):\n      ${t}`);
+  const names = opts.images.map((name) => ({ name }));
+  logSavedImages(log, store.kind, names, saved, rebased.digest);
   await writeReport(opts.report, {
     image: {
       tags: [...opts.images],
