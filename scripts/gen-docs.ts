@@ -10,7 +10,6 @@ import {
   PHASE_DEFS,
   PHASES,
   type PhaseName,
-  phaseAliases,
   phaseInputs,
   SUPPORTED_PLATFORM_APIS,
 } from '../src/platform/index.ts';
@@ -62,8 +61,7 @@ export function phaseDoc(phase: PhaseName): string {
         : d.default === undefined
           ? ''
           : `\`${String(d.default)}\``;
-    const aliases = phaseAliases(phase, d);
-    const flagCol = `\`-${d.flag}\`${aliases.length ? ` (also ${aliases.map((a) => `\`-${a}\``).join(', ')}, deprecated)` : ''}`;
+    const flagCol = `\`-${d.flag}\``;
     rows.push(
       `| ${flagCol} | ${d.env ? `\`${d.env}\`` : ''} | ${dflt} | ${versions(d.flag)} | ${d.description}${experimental(d)} |`,
     );

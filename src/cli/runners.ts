@@ -37,16 +37,42 @@ async function extender({ inputs: i, env, platformApi, log }: PhaseContext): Pro
 }
 
 /**
- * The exporter takes the run image from analyzed.toml at every Platform API; a `-run-image` (or `-image`)
- * flag that differs from CNB_RUN_IMAGE is refused with exit 3, as the reference (D-304).
+ * The exporter takes the run image from analyzed.toml at every Platform API, as the reference's
+ * `FillExportRunImage` (D-304): a `-run-image` that differs from CNB_RUN_IMAGE is refused, and so is the
+ * deprecated `-image`, with exit 3.
  */
-export function refuseExporterRunImage(given: string | undefined, envValue: string | undefined): void {
-  if (given === undefined || given === '' || given === (envValue ?? '')) return;
-  throw new LifecycleError(
-    'ERR_INVALID_ARGS',
-    'invalidArgs',
-    `failed to resolve inputs: -run-image is unsupported: the exporter uses the run image in analyzed.toml (run-image.reference); remove -run-image ${given}`,
-  );
+export function refuseExporterRunImage(
+  i: Pick<PhaseInputs, 'runImage' | 'deprecatedRunImage'>,
+  envValue: string | undefined,
+): void {
+  const bad = (m: string) =>
+    new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', `failed to resolve inputs: ${m}`);
+  if (i.runImage !== undefined && i.runImage !== '' && i.runImage !== (envValue ?? ''))
+    throw bad(
+      `-run-image is unsupported: the exporter uses the run image in analyzed.toml (run-image.reference); remove -run-image ${i.runImage}`,
+    );
+  if (i.deprecatedRunImage !== undefined && i.deprecatedRunImage !== '')
+    throw bad(
+      `-image is unsupported: the exporter uses the run image in analyzed.toml (run-image.reference); remove -image ${i.deprecatedRunImage}`,
+    );
+}
+
+/**
+ * The rebaser's run image, as the reference's `ValidateRebaseRunImage` (D-312): the deprecated `-image`
+ * stands for `-run-image`; both given (a `-run-image` other than CNB_RUN_IMAGE's) is exit 3.
+ */
+export function rebaserRunImage(
+  i: Pick<PhaseInputs, 'runImage' | 'deprecatedRunImage'>,
+  envValue: string | undefined,
+): string | undefined {
+  if (i.deprecatedRunImage === undefined || i.deprecatedRunImage === '') return i.runImage;
+  if ((i.runImage ?? '') !== (envValue ?? ''))
+    throw new LifecycleError(
+      'ERR_INVALID_ARGS',
+      'invalidArgs',
+      'failed to resolve inputs: supply only one of -run-image or (deprecated) -image',
+    );
+  return i.deprecatedRunImage;
 }
 
 /**
@@ -117,7 +143,7 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     );
   },
   exporter: async ({ inputs: i, env, platformApi, log }) => {
-    refuseExporterRunImage(i.runImage, env['CNB_RUN_IMAGE']);
+    refuseExporterRunImage(i, env['CNB_RUN_IMAGE']);
     for (const w of ignoredInputWarnings('exporter', i)) log.warn(w);
     await guardExtendedLayers(i.extended, platformApi, env['CNB_EXPERIMENTAL_MODE'], log);
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
@@ -154,6 +180,16 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     await create({ ...i, image, ...edge }, log);
   },
   rebaser: async ({ inputs: i, env, platformApi, log }) => {
-    await rebase({ ...i, env, dockerHost: dockerHostFrom(env), platformApi }, log);
+    const runImage = rebaserRunImage(i, env['CNB_RUN_IMAGE']);
+    await rebase(
+      {
+        ...i,
+        ...(runImage === undefined ? {} : { runImage }),
+        env,
+        dockerHost: dockerHostFrom(env),
+        platformApi,
+      },
+      log,
+    );
   },
 };

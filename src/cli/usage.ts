@@ -4,7 +4,6 @@ import {
   isExperimentalAt,
   PHASE_DEFS,
   type PhaseName,
-  phaseAliases,
   phaseInputs,
 } from '../platform/index.ts';
 
@@ -19,11 +18,9 @@ export function usage(phase: PhaseName, api: ApiVersion): string {
     const dflt =
       typeof d.default === 'object' ? d.default.doc : d.default === undefined ? '' : String(d.default);
     const arg = d.kind === 'bool' ? '' : ` <${d.flag}>`;
-    const aliases = phaseAliases(phase, d);
     rows.push(
       `  -${d.flag}${arg}\n      ${d.description}${isExperimentalAt(d, api) ? ' (experimental)' : ''}` +
-        `${d.env ? `; env ${d.env}` : ''}${dflt ? `; default ${dflt}` : ''}` +
-        `${aliases.length ? `; also -${aliases.join(', -')} (deprecated)` : ''}`,
+        `${d.env ? `; env ${d.env}` : ''}${dflt ? `; default ${dflt}` : ''}`,
     );
   }
   return `Usage: ${def.usage}\n\nFlags:\n${rows.join('\n')}\n`;

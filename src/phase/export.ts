@@ -38,25 +38,33 @@ import { type BuildUser, becomeBuildUser } from './privileges/index.ts';
 export { EXEC_ENV_LABEL } from './export-image.ts';
 export type { ExportOptions, ExportResult, LauncherInfo } from './export-options.ts';
 
+/**
+ * Opens the cache before anything is exported, as the reference's `initCache`: a cache that cannot be
+ * opened (a bad reference, a registry refusing the read, a missing directory) fails the export with
+ * exit 1 naming it (docs/decisions.md D-387); failures while writing it later only warn.
+ */
 async function openCacheFor(
   o: ExportOptions,
   keychain: auth.Keychain,
   log: Logger,
 ): Promise<Cache | undefined> {
   if (o.cacheImage === undefined && o.cacheDir === undefined) return undefined;
+  if (!o.cacheImage) return openCache({ dir: o.cacheDir! });
   try {
-    if (o.cacheImage)
-      return await openCache({
-        image: o.cacheImage,
-        env: o.env,
-        keychain,
-        insecureRegistries: o.insecureRegistries ?? [],
-        ...(platformFeatures.deletesReplacedCacheImage(o.platformApi) ? { deletePrevious: log } : {}),
-      });
-    return await openCache({ dir: o.cacheDir! });
+    return await openCache({
+      image: o.cacheImage,
+      env: o.env,
+      keychain,
+      insecureRegistries: o.insecureRegistries ?? [],
+      ...(platformFeatures.deletesReplacedCacheImage(o.platformApi) ? { deletePrevious: log } : {}),
+    });
   } catch (e) {
-    log.warn(`Failed to export cache: ${messageOf(e)}`);
-    return undefined;
+    throw new LifecycleError(
+      'ERR_CACHE_OPEN',
+      'failed',
+      `failed to create image cache: ${o.cacheImage}: ${messageOf(e)}`,
+      { cause: e },
+    );
   }
 }
 
@@ -120,6 +128,7 @@ async function exportAsUser(
   const runRef = analyzed.runImage?.reference ?? '';
   if (runRef === '')
     throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'run image not found in analyzed metadata');
+  const cache = await openCacheFor(o, keychain, log);
   const uid = o.uid ?? 0;
   const gid = o.gid ?? 0;
   let tmp: string | undefined;
@@ -162,7 +171,6 @@ async function exportAsUser(
 
     const cacheTmp = tmp;
     const doCache = async () => {
-      const cache = await openCacheFor(o, keychain, log);
       if (cache === undefined) return;
       try {
         await timed(log, 'Cache', () =>

@@ -48,6 +48,8 @@ export interface PhaseInputs {
   report: string;
   run: string;
   runImage?: string;
+  /** `-image`, the deprecated spelling of `-run-image` (exporter and rebaser only, D-312). */
+  deprecatedRunImage?: string;
   skipLayers: boolean;
   skipRestore: boolean;
   /** `-stack` / CNB_STACK_PATH (stack.toml; before Platform API 0.12, and the creator's at every version). */
@@ -79,8 +81,6 @@ export interface InputDef {
   /** When set, the input is experimental only at the Platform APIs where this predicate holds. */
   readonly experimentalWhen?: PlatformFeature;
   readonly description: string;
-  /** Extra flag names accepted for this input (deprecated spellings). */
-  readonly aliases?: readonly string[];
 }
 
 /** A default that depends on other inputs or the file system. */
@@ -373,8 +373,14 @@ export const INPUTS: readonly InputDef[] = [
     flag: 'run-image',
     kind: 'string',
     env: 'CNB_RUN_IMAGE',
-    aliases: ['image'],
     description: 'Run image reference (default: resolved from run.toml / the app image)',
+  },
+  {
+    key: 'deprecatedRunImage',
+    flag: 'image',
+    kind: 'string',
+    description:
+      'Deprecated spelling of -run-image: the rebaser takes it when -run-image is not given, the exporter refuses it',
   },
   {
     key: 'skipLayers',

@@ -32,11 +32,6 @@ export interface PhaseDef {
    * CNB_USER_ID/CNB_GROUP_ID when started as root (S-7) but, like the reference, take no -uid/-gid.
    */
   readonly envOnly?: readonly string[];
-  /**
-   * Deprecated spellings (an input's `aliases`) this phase accepts: `-image` for `-run-image` on the
-   * exporter and rebaser only, as the reference's `DeprecatedFlagRunImage` (D-312).
-   */
-  readonly aliases?: readonly string[];
   readonly positional: 'none' | 'one' | 'one-or-more';
   /** Log header, e.g. `ANALYZING` (creator prints one per phase). */
   readonly header: string;
@@ -184,11 +179,11 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       'project-metadata',
       'report',
       ['run', 'runToml'],
+      'image',
       'run-image',
       ['stack', 'stackToml'],
       'uid',
     ],
-    aliases: ['image'],
     positional: 'one-or-more',
     header: 'EXPORTING',
     usage: 'exporter [flags] <image> [<image>...]',
@@ -240,11 +235,11 @@ export const PHASE_DEFS: Readonly<Record<PhaseName, PhaseDef>> = {
       ['force', 'rebaseForce'],
       'gid',
       ['previous-image', 'rebaserPreviousImage'],
+      'image',
       'report',
       'run-image',
       'uid',
     ],
-    aliases: ['image'],
     positional: 'one-or-more',
     header: 'REBASING',
     usage: 'rebaser [flags] <image> [<image>...]',
@@ -261,8 +256,8 @@ export function flagOf(f: PhaseFlag): { readonly flag: string; readonly when?: P
 }
 
 /**
- * The input definitions a phase accepts at Platform API `api`, flag name → definition (aliases
- * included); without `api`, those of every supported version.
+ * The input definitions a phase accepts at Platform API `api`, flag name → definition; without `api`,
+ * those of every supported version.
  */
 export function phaseInputs(phase: PhaseName, api?: ApiVersion): Map<string, InputDef> {
   const wanted = new Set(
@@ -275,15 +270,8 @@ export function phaseInputs(phase: PhaseName, api?: ApiVersion): Map<string, Inp
   for (const d of INPUTS) {
     if (!wanted.has(d.flag)) continue;
     out.set(d.flag, d);
-    for (const a of phaseAliases(phase, d)) out.set(a, d);
   }
   return out;
-}
-
-/** The deprecated spellings of input `d` that `phase` accepts (D-312). */
-export function phaseAliases(phase: PhaseName, d: InputDef): readonly string[] {
-  const accepted = PHASE_DEFS[phase].aliases ?? [];
-  return (d.aliases ?? []).filter((a) => accepted.includes(a));
 }
 
 /** Checks the number of positional `<image>` arguments. Exit code 3 when wrong. */

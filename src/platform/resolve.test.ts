@@ -78,8 +78,10 @@ describe('resolveInputs precedence (platform.md "Usage")', () => {
     assert.deepEqual(r.tags, ['a:1', 'a:2']);
     assert.deepEqual(r.images, ['app:latest']);
   });
-  it('rebaser accepts the deprecated -image for -run-image', () => {
-    assert.equal(resolveInputs('rebaser', ['-image', 'run:2', 'app'], {}, none).inputs.runImage, 'run:2');
+  it('rebaser and exporter take the deprecated -image as its own input (the runners apply its rules)', () => {
+    const r = resolveInputs('rebaser', ['-image', 'run:2', 'app'], {}, none).inputs;
+    assert.equal(r.deprecatedRunImage, 'run:2');
+    assert.equal(r.runImage, undefined);
   });
   it('CNB_INSECURE_REGISTRIES is a comma-separated list', () => {
     const r = resolveInputs('exporter', ['app'], { CNB_INSECURE_REGISTRIES: 'a:5000, b' }, none).inputs;

@@ -107,4 +107,17 @@ describe('exporter cache', () => {
     assert.match(r.stdout, new RegExp(`Reusing cache layer '${BP.id}:deps'`));
     assert.equal(uploads().length - before, 0, 'same layers and metadata: nothing is uploaded');
   });
+
+  it('a cache that cannot be opened fails the export with exit 1 before any image is written (D-387)', async () => {
+    const missing = join(fx.root, 'no-such-cache');
+    const r = await exporter([...fx.flags(), '-cache-dir', missing, `${reg.host}/cached:nodir`]);
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /failed to create volume cache: .*no-such-cache/);
+    assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
+    const bad = await exporter([...fx.flags(), '-cache-image', 'UPPER/case:x', `${reg.host}/cached:badref`]);
+    assert.equal(bad.code, 1, `${bad.stdout}\n${bad.stderr}`);
+    assert.match(bad.stderr, /failed to create image cache: UPPER\/case:x/);
+    for (const tag of ['nodir', 'badref'])
+      await assert.rejects(remote.image(`${reg.host}/cached:${tag}`), `no image cached:${tag} was pushed`);
+  });
 });
