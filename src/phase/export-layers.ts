@@ -125,7 +125,7 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
   const make = async (spec: LayerSpec): Promise<MadeLayer> => {
     const shas = spec.previousSha === undefined ? [] : [spec.previousSha].flat();
     const candidates = shas.filter((s) => opts.previous.has(s));
-    opts.progress?.start(spec.id);
+    opts.progress?.start(spec.id, candidates.length > 0);
     let tarBytes = 0;
     try {
       if (candidates.length > 0) {

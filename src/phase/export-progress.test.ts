@@ -30,14 +30,14 @@ describe('layerProgress', () => {
     const log = memoryLogger('info');
     let t = 0;
     const p = layerProgress(log, { now: () => t });
-    p.start('bp:same');
+    p.start('bp:same', true);
     p.start('bp:broken');
     t = 300;
     p.done('bp:same', { tarBytes: 2 * MiB, reused: true });
     p.fail('bp:broken');
     p.bytes('bp:broken', MiB);
     assert.deepEqual(log.lines, [
-      "info: Making layer 'bp:same'...",
+      "info: Checking layer 'bp:same'...",
       "info: Making layer 'bp:broken'...",
       "info: Checked layer 'bp:same': unchanged, 2.0 MiB in 0.3 s",
     ]);

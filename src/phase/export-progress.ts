@@ -4,7 +4,8 @@ import type { Logger } from '../platform/index.ts';
  * What people see while the exporter makes layers (D-384). At info, lines whose first words no parser
  * of the reference's output looks for (it prints `Adding layer`, `Reusing layer`, `Saving`, `*** …`,
  * all unchanged):
- * - `Making layer '<id>'...` when a layer starts (compressed, or tar-checked against the previous image);
+ * - `Making layer '<id>'...` when a layer starts, or `Checking layer '<id>'...` when its tar is first
+ *   compared with the previous image's layer (which is then reused, or the layer is made after all);
  * - `  layer '<id>': 96.0 MiB so far, 23.4 MiB/s` at most every `everyMs` (5 s) per layer still going,
  *   when stdout is not a terminal — so a CI log gets at most a line every few seconds per layer;
  * - `Made layer '<id>': 256.0 MiB, 165.8 MiB compressed, in 6.2 s` (or `Checked layer '<id>': unchanged,
@@ -13,7 +14,8 @@ import type { Logger } from '../platform/index.ts';
  * with every running layer's bytes and rate.
  */
 export interface LayerProgress {
-  start(id: string): void;
+  /** A layer starts: made, or (`checking`) its tar compared with the previous image's first. */
+  start(id: string, checking?: boolean): void;
   /** `tarBytes` of the layer's tar made so far. */
   bytes(id: string, tarBytes: number): void;
   /** The layer ended: its tar size, and its blob size unless it was reused. */
@@ -48,10 +50,10 @@ export function layerProgress(log: Logger, opts: ProgressOptions = {}): LayerPro
     log.status([...running].map(([id, r]) => `${id} ${mib(r.bytes)} ${perSecond(r, t)}`).join(' | '));
   };
   return {
-    start(id) {
+    start(id, checking = false) {
       const t = now();
       running.set(id, { t0: t, last: t, bytes: 0 });
-      log.info(`Making layer '${id}'...`);
+      log.info(`${checking ? 'Checking' : 'Making'} layer '${id}'...`);
       redraw(true);
     },
     bytes(id, tarBytes) {
