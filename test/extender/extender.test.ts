@@ -178,15 +178,13 @@ describe('extender in containers', () => {
       });
       const name = `${registry.host}/app:extended`;
       const r = ok(
-        await exporter([
-          ...f.flags(),
-          '-extended',
-          join(runWs.layers, 'extended'),
-          '-log-level',
-          'debug',
-          name,
-        ]),
+        await exporter(
+          [...f.flags(), '-extended', join(runWs.layers, 'extended'), '-log-level', 'debug', name],
+          { CNB_EXPERIMENTAL_MODE: 'warn' },
+        ),
       );
+      // extension layers are the experimental Dockerfiles feature before Platform 0.13 (D-303)
+      assert.match(r.stderr, /experimental feature 'Dockerfiles'/);
       assert.match(r.stdout, /Adding extension layer test\/ext:extended-layer-3/);
       const app = await remote.image(name);
       const base = runImage.image.layers.length;
