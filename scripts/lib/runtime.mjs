@@ -3,7 +3,7 @@
 // from this machine's Debian packages, whose names and versions are recorded for the SBOM), their
 // licences, and the static `lifecycle` program (runtime/lifecycle.c) that starts it all.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, realpathSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { lockedPackage } from './lock.mjs';
 
