@@ -155,11 +155,11 @@ export function runExporter(app, images, { cpuProf, extra = [], env = {}, lifecy
         '--cpu-prof',
         '--cpu-prof-dir',
         cpuProf,
-        join(dist, 'lifecycle.mjs'),
+        join(lifecycle, 'lifecycle.mjs'),
         'exporter',
         ...args,
       ]
-    : [join(dist, 'exporter'), ...args];
+    : [join(lifecycle, 'exporter'), ...args];
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const c = spawn('/usr/bin/time', ['-f', 'MAXRSS=%M CPU=%U+%S', ...cmd], {

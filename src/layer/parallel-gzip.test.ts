@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { ParallelGzip } from './parallel-gzip.ts';
+import { looksIncompressible, ParallelGzip, storedBlocks } from './parallel-gzip.ts';
 import type { LayerEntry } from './walk.ts';
 import { writeLayer } from './write.ts';
 
@@ -56,6 +56,34 @@ describe('ParallelGzip', () => {
     const gz = await gzipWith(text, { level: 6, blockSize: 64 << 10 });
     assert.ok(gz.length < 2000, `expected a tiny output, got ${gz.length}`);
     assert.deepEqual(gunzipSync(gz), text);
+  });
+
+  it('stores incompressible blocks (D-388): valid gzip, round trip, deterministic, about input size', async () => {
+    const random = data.subarray(1 << 20, 2 << 20);
+    assert.equal(looksIncompressible(random), true);
+    assert.equal(looksIncompressible(data.subarray(0, 1 << 20)), false);
+    assert.equal(looksIncompressible(random.subarray(0, 1000)), false, 'too small to sample');
+    // A stored run: 5 bytes of header per 65,535 bytes, the data itself in between.
+    const stored = storedBlocks(random.subarray(0, 70_000));
+    assert.equal(stored.length, 70_010);
+    assert.deepEqual([...stored.subarray(0, 5)], [0, 0xff, 0xff, 0, 0]);
+    assert.deepEqual(stored.subarray(5, 65_540), random.subarray(0, 65_535));
+    assert.deepEqual(
+      [...stored.subarray(65_540, 65_545)],
+      [0, 4465 & 0xff, 4465 >> 8, ~4465 & 0xff, (~4465 >> 8) & 0xff],
+    );
+    // Random, then text that refers back into the random block's tail through the dictionary.
+    const mixed = Buffer.concat([random, random.subarray(0, 300_000), data.subarray(0, 1 << 20)]);
+    const a = await gzipWith(mixed, { level: 1, blockSize: 256 << 10, threads: 3 });
+    const b = await gzipWith(mixed, { level: 1, blockSize: 256 << 10, threads: 1 });
+    assert.deepEqual(a, b);
+    assert.deepEqual(gunzipSync(a), mixed);
+    const r = spawnSync('gzip', ['-dc'], { input: a, maxBuffer: 1 << 24 });
+    assert.equal(r.status, 0, r.stderr?.toString());
+    assert.deepEqual(r.stdout, mixed);
+    const onlyRandom = await gzipWith(random, { level: 1, blockSize: 256 << 10 });
+    const overhead = onlyRandom.length - random.length;
+    assert.ok(overhead > 0 && overhead < 200, `stored output is the input plus headers, got +${overhead}`);
   });
 
   it('handles empty input, level 0 and rejects tiny blocks', async () => {

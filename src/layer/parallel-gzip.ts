@@ -22,6 +22,52 @@ function header(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
 }
 
+/** Bytes per sample, samples per block, and the order-0 entropy (bits/byte) above which a block is stored. */
+const SAMPLE = 4 << 10;
+const SAMPLES = 8;
+const STORE_ENTROPY = 7.8;
+
+/**
+ * Whether a block looks incompressible (D-388): every one of SAMPLES evenly spaced SAMPLE-byte windows
+ * has an order-0 entropy over STORE_ENTROPY bits per byte (random or already-compressed data; text and
+ * binaries are far lower). Decided from the block's bytes only, so the output stays deterministic.
+ */
+export function looksIncompressible(block: Buffer): boolean {
+  if (block.length < SAMPLE * SAMPLES) return false;
+  const counts = new Uint32Array(256);
+  const step = Math.floor((block.length - SAMPLE) / (SAMPLES - 1));
+  for (let s = 0; s < SAMPLES; s++) {
+    counts.fill(0);
+    const start = s * step;
+    for (let i = start; i < start + SAMPLE; i++)
+      counts[block[i] as number] = (counts[block[i] as number] ?? 0) + 1;
+    let bits = 0;
+    for (const c of counts) if (c > 0) bits -= (c / SAMPLE) * Math.log2(c / SAMPLE);
+    if (bits <= STORE_ENTROPY) return false;
+  }
+  return true;
+}
+
+/**
+ * The block as non-final deflate stored blocks (RFC 1951 §3.2.4), at most 65,535 bytes each. The stream
+ * is byte-aligned here: every block before it ended with a sync flush, and a stored block keeps alignment.
+ */
+export function storedBlocks(block: Buffer): Buffer {
+  const max = 0xffff;
+  const n = Math.max(1, Math.ceil(block.length / max));
+  const out = Buffer.allocUnsafe(block.length + 5 * n);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const part = block.subarray(i * max, Math.min(block.length, (i + 1) * max));
+    out[o] = 0; // BFINAL 0, BTYPE 00; the other 5 bits pad to the byte boundary
+    out.writeUInt16LE(part.length, o + 1);
+    out.writeUInt16LE(~part.length & 0xffff, o + 3);
+    part.copy(out, o + 5);
+    o += 5 + part.length;
+  }
+  return out;
+}
+
 function deflateBlock(block: Buffer, opts: ZlibOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     deflateRaw(block, opts, (err, out) => (err ? reject(err) : resolve(out)));
@@ -72,7 +118,10 @@ export class ParallelGzip extends Transform {
       chunkSize: Math.max(64 << 10, block.length + (block.length >> 3) + 1024),
       ...(this.previousTail ? { dictionary: this.previousTail } : {}),
     };
-    const p = deflateBlock(block, opts);
+    const p =
+      this.level > 0 && looksIncompressible(block)
+        ? Promise.resolve(storedBlocks(block))
+        : deflateBlock(block, opts);
     p.catch(() => {}); // awaited in order by drainTo
     this.inflight.push(p);
     this.previousTail = Buffer.from(block.subarray(Math.max(0, block.length - WINDOW)));
