@@ -64,14 +64,7 @@ export async function workspace(): Promise<Workspace> {
 }
 
 /** Parses `env | sort` output into a map (multi-line values are not used by the fixtures). */
-export function parseEnvDump(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
+export { parseLines as parseEnvDump } from '../support/black-box.ts';
 
 /** group.toml text for `[id, version, api]` triples. */
 export function groupToml(bps: ReadonlyArray<readonly [string, string, string]>): string {
@@ -118,17 +111,7 @@ export const PLAN = `
 `;
 
 /** analyzed.toml with a full run-image target. */
-export const ANALYZED = `
-[run-image]
-reference = "example.com/run@sha256:0000000000000000000000000000000000000000000000000000000000000000"
-[run-image.target]
-os = "linux"
-arch = "arm64"
-arch-variant = "v8"
-[run-image.target.distro]
-name = "ubuntu"
-version = "22.04"
-`;
+export { ANALYZED } from '../support/black-box.ts';
 
 /** The lifecycle's own env: SECRET_TOKEN and CNB_REGISTRY_AUTH must not reach buildpacks. */
 export const LIFECYCLE_ENV = {

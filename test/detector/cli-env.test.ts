@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BUILDPACKS, orderToml, show, type Workspace, workspace } from '../support/black-box.ts';
+import { ANALYZED, BUILDPACKS, orderToml, show, type Workspace, workspace } from '../support/black-box.ts';
 
 /**
  * Black-box `dist/lifecycle/detector`: what `bin/detect` receives (buildpack.md "Detection",
@@ -15,17 +15,6 @@ const LIFECYCLE_ENV = {
   CNB_REGISTRY_AUTH: '{"example.com":"Basic eA=="}',
   HTTP_PROXY: 'http://proxy.example:3128',
 };
-
-const ANALYZED = `[run-image]
-  reference = "example.com/run@sha256:${'0'.repeat(64)}"
-  [run-image.target]
-    os = "linux"
-    arch = "arm64"
-    arch-variant = "v8"
-    [run-image.target.distro]
-      name = "ubuntu"
-      version = "22.04"
-`;
 
 describe('detector: bin/detect arguments and environment (black box)', () => {
   let ws: Workspace;

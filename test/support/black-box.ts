@@ -70,6 +70,19 @@ export interface Workspace {
   cleanup(): Promise<void>;
 }
 
+/** analyzed.toml with a full run-image target. */
+export const ANALYZED = `
+[run-image]
+reference = "example.com/run@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+[run-image.target]
+os = "linux"
+arch = "arm64"
+arch-variant = "v8"
+[run-image.target.distro]
+name = "ubuntu"
+version = "22.04"
+`;
+
 /** Parses `KEY=value` lines (values without newlines). */
 export function parseLines(text: string): Record<string, string> {
   const out: Record<string, string> = {};
