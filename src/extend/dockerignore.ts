@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { dockerfileError } from './dockerfile-steps.ts';
 
 /**
  * `.dockerignore` (Dockerfile reference ".dockerignore file"), read as kaniko does for the reference:
@@ -21,41 +22,108 @@ export interface IgnoreRules {
   readonly rules: readonly Rule[];
 }
 
-function compile(pattern: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '*' && pattern[i + 1] === '*') {
-      i++;
-      if (pattern[i + 1] === '/') i++;
-      re += i + 1 >= pattern.length ? '.*' : '(.*/)?';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+()|{}$^]/g, '\\$&');
+/** Characters with a meaning in a `u`-flag RegExp (and `-` in a class), escaped to mean themselves. */
+const REGEXP_SYNTAX = new Set('\\^$.*+?()[]{}|/');
+const lit = (c: string, inClass = false): string =>
+  REGEXP_SYNTAX.has(c) || (inClass && c === '-') ? `\\${c}` : c;
+
+/** A malformed pattern: Go's `filepath.Match` returns `ErrBadPattern`, and `docker build` fails. */
+class BadPattern extends Error {}
+
+/**
+ * One character class of Go's `filepath.Match` from `cs[i]` (the `[`): `[^...]` negates and `[!...]`
+ * does not (`!` is a member, D-410); members are characters, `\c` escapes and `lo-hi` ranges, at
+ * least one, where an unescaped `-` or `]` cannot start a member. Returns the RegExp class and the
+ * index of the closing `]`.
+ */
+function charClass(cs: readonly string[], i: number): { re: string; end: number } {
+  let j = i + 1;
+  const negated = cs[j] === '^';
+  if (negated) j++;
+  const member = (): string => {
+    let c = cs[j];
+    if (c === ']') throw new BadPattern('a [...] class needs a character before ]');
+    if (c === '-') throw new BadPattern("a '-' in a [...] class must follow a character");
+    if (c === '\\') c = cs[++j];
+    if (c === undefined) throw new BadPattern('the [ has no closing ]');
+    j++;
+    return c;
+  };
+  let re = '';
+  for (let n = 0; cs[j] !== ']' || n === 0; n++) {
+    const lo = member();
+    let hi = lo;
+    if (cs[j] === '-') {
+      j++;
+      hi = member();
+      if ((hi.codePointAt(0) as number) < (lo.codePointAt(0) as number))
+        throw new BadPattern(`the range ${lo}-${hi} is out of order`);
+    }
+    re += hi === lo ? lit(lo, true) : `${lit(lo, true)}-${lit(hi, true)}`;
   }
-  return new RegExp(`${re}$`);
+  return { re: `[${negated ? '^' : ''}${re}]`, end: j };
 }
 
-/** Parses `.dockerignore` text: `#` comments, `!` exceptions, patterns cleaned, leading `/` dropped. */
+/**
+ * The RegExp of a cleaned pattern, as moby's patternmatcher compiles it (Dockerfile reference
+ * ".dockerignore file": Go's `filepath.Match` rules plus `**`): `*` and `?` stop at `/`, `**` spans
+ * directories, `\c` is `c`; a leading `**` followed by plain text matches any path ending with that
+ * text (`**.log` matches `a.log` and `x/a.log`, D-411).
+ */
+function compile(pattern: string): RegExp {
+  const cs = [...pattern];
+  const plain = (from: number) => !cs.slice(from).some((c) => '*?[]\\'.includes(c));
+  let re = '^';
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i] as string;
+    if (c === '*' && cs[i + 1] === '*') {
+      i++;
+      if (cs[i + 1] === '/') i++;
+      re += i + 1 >= cs.length || (i === 1 && plain(2)) ? '.*' : '(.*/)?';
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '\\') {
+      if (i + 1 >= cs.length) throw new BadPattern('a trailing \\ escapes nothing');
+      re += lit(cs[++i] as string);
+    } else if (c === '[') {
+      const cls = charClass(cs, i);
+      re += cls.re;
+      i = cls.end;
+    } else re += lit(c);
+  }
+  return new RegExp(`${re}$`, 'u');
+}
+
+/**
+ * Parses `.dockerignore` text as Docker's ignore-file reader: a UTF-8 BOM dropped, lines starting
+ * with `#` are comments (before trimming), `!` makes an exception, patterns trimmed and cleaned, a
+ * leading `/` dropped.
+ * @throws LifecycleError (exit 102) naming the file and line of a malformed pattern, as `docker build`
+ * fails on it (kaniko would drop every rule of the file, D-410).
+ */
 export function parseDockerignore(text: string, file: string): IgnoreRules {
   const rules: Rule[] = [];
-  for (const line of text.split(/\r?\n/)) {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (const [n, line] of lines.entries()) {
+    if (line.startsWith('#')) continue;
     let p = line.trim();
-    if (p === '' || p.startsWith('#')) continue;
+    if (p === '') continue;
     const exception = p.startsWith('!');
     if (exception) p = p.slice(1).trim();
-    if (p === '') continue;
+    if (exception && p === '')
+      throw dockerfileError(file, n + 1, "'!' alone excludes nothing: name the path to re-include after it");
     p = posix.normalize(p).replace(/\/+$/, '');
     if (p.length > 1 && p.startsWith('/')) p = p.replace(/^\/+/, '');
-    rules.push({ text: p, re: compile(p), depth: p.split('/').length, exception });
+    try {
+      rules.push({ text: p, re: compile(p), depth: p.split('/').length, exception });
+    } catch (e) {
+      if (!(e instanceof BadPattern)) throw e;
+      throw dockerfileError(
+        file,
+        n + 1,
+        `syntax error in pattern '${line.trim()}': ${e.message} (escape a literal [, ], - or \\ with \\)`,
+      );
+    }
   }
   return { file, rules };
 }

@@ -23,7 +23,8 @@ import {
  * The Dockerfile features real extensions use, applied by `extender -kind run` in a container of the
  * run image, and the same Dockerfile and context through `docker build` on the same image: the two
  * file trees (`docker export` listings: type, mode, owner, size, name, link target) are the same.
- * Covers `.dockerignore` with an exception, heredocs in RUN and COPY (for `docker build` written as
+ * Covers `.dockerignore` with an exception, Go's character classes (`[^x]` negates, `[!x]` holds a
+ * literal `!`, D-410), `dir/**` (not dir itself) and a leading `**` suffix match (D-411), heredocs in RUN and COPY (for `docker build` written as
  * the RUNs making the same files: the classic builder has no heredocs), ADD of a gzip and a plain tar
  * (extracted, the archive's owners kept), SHELL, `useradd` (the final user), chmod, ln and rm.
  */
@@ -95,8 +96,23 @@ const CLASSIC = DOCKERFILE.replace(
 async function appFiles(app: string): Promise<void> {
   await writeFile(
     join(app, '.dockerignore'),
-    '# the Dockerfile and this file are not copied\nDockerfile\n.dockerignore\n*.secret\nlogs\n!logs/keep.log\n',
+    [
+      '# the Dockerfile and this file are not copied',
+      'Dockerfile',
+      '.dockerignore',
+      '*.secret',
+      'logs',
+      '!logs/keep.log',
+      '[!q]x.bin',
+      '[^p]y.bin',
+      'cache/**',
+      '**ore.txt',
+      '',
+    ].join('\n'),
   );
+  for (const f of ['qx.bin', '!x.bin', 'px.bin', 'py.bin', 'zy.bin']) await writeFile(join(app, f), f);
+  await mkdir(join(app, 'cache', 'sub'), { recursive: true });
+  await writeFile(join(app, 'cache', 'sub', 'b'), 'dropped\n');
   await writeFile(join(app, 'token.secret'), 'no');
   await mkdir(join(app, 'logs', 'old'), { recursive: true });
   await writeFile(join(app, 'logs', 'keep.log'), 'kept\n');
@@ -104,6 +120,8 @@ async function appFiles(app: string): Promise<void> {
   await writeFile(join(app, 'logs', 'old', 'x.log'), 'dropped\n');
   await mkdir(join(app, 'src', 'lib'), { recursive: true });
   await writeFile(join(app, 'src', 'lib', 'main.sh'), 'echo main\n', { mode: 0o755 });
+  await writeFile(join(app, 'src', 'lib', 'more.txt'), 'dropped\n');
+  await writeFile(join(app, 'src', 'ore.md'), 'kept\n');
   const stage = join(app, '..', 'archive');
   await mkdir(join(stage, 'share', 'data'), { recursive: true });
   await writeFile(join(stage, 'share', 'data', 'a.txt'), 'archived\n');
@@ -172,12 +190,21 @@ describe('extender: Dockerfile features against docker build', () => {
       'directory 40751 0:0 0 opt/feat',
       'symlink 120777 0:0 0 opt/feat/link -> here.txt',
       'directory 40755 1003:1000 0 home/appuser',
+      'file 100644 0:0 6 opt/ctx/px.bin',
+      'file 100644 0:0 6 opt/ctx/py.bin',
+      'file 100644 0:0 5 opt/ctx/src/ore.md',
+      'directory 40755 0:0 0 opt/ctx/cache',
     ])
       assert.ok(mine.includes(want), `${want} in\n${mine.filter((l) => /opt|home/.test(l)).join('\n')}`);
     for (const gone of [
       'opt/ctx/token.secret',
       'opt/ctx/logs/drop.log',
       'opt/ctx/Dockerfile',
+      'opt/ctx/qx.bin',
+      'opt/ctx/!x.bin',
+      'opt/ctx/zy.bin',
+      'opt/ctx/cache/sub',
+      'opt/ctx/src/lib/more.txt',
       'usr/share/zoneinfo/Asia',
     ])
       assert.ok(!mine.some((l) => l.split(' ')[4] === gone), `${gone} is not in the image`);
