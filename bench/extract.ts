@@ -3,8 +3,8 @@
  * (as the exporter writes it: absolute paths under `/layers/sbom/launch/<bp>/<layer>`), then times in the
  * same run GNU `tar -x` of that tar and this project's extractor on it, as the restorer uses it (one
  * cached layer into its own directory) and as the analyzer uses it (SBOM layer restore). Prints every
- * round, the best of the rounds, the ratio against `tar -x` (wall time; CPU time beside it, from the
- * start of the extraction) and the extractor process's peak RSS.
+ * round's ratio against that round's `tar -x` (wall time; CPU time beside it, from the start of the
+ * extraction), the median of those ratios, and the extractor process's peak RSS.
  *
  *   node --import tsx bench/extract.ts [--files 100000] [--size 200] [--rounds 3]
  */
@@ -76,43 +76,58 @@ function ours(mode: 'layer' | 'sbom', tar: string, target: string, diffID: strin
   return JSON.parse(r.stdout) as Run;
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 const root = await mkdtemp(join(tmpdir(), 'extract-bench-'));
 try {
   const tar = join(root, 'layer.tar');
   const { diffID, size: bytes } = await writeLayer(entries(), tar, { compression: 'none' });
   console.log(`data: ${files} files of ${size} bytes, tar ${(bytes / 2 ** 20).toFixed(0)} MiB`);
   const target = join(root, 'out');
-  const clean = () => execFileSync('rm', ['-rf', target]);
+  // Deleting 100,000 files leaves work for the file system (journal, discards) that would be charged to
+  // whichever run comes next: every timed run starts after `rm -rf` and `sync` of the previous output.
+  const clean = () => execFileSync('bash', ['-c', 'rm -rf "$1" && sync', '_', target]);
   tarX(tar, target); // warm the page cache and the file system
   clean();
-  const best: Record<string, Run & { ratio: number }> = {};
-  let base: Run | undefined;
   const fmt = (r: Run) => `${r.seconds.toFixed(2)} s (cpu ${r.cpuSeconds.toFixed(2)} s)`;
+  const ratios: Record<'layer' | 'sbom', number[]> = { layer: [], sbom: [] };
+  const cpuRatios: Record<'layer' | 'sbom', number[]> = { layer: [], sbom: [] };
+  let peak = { layer: 0, sbom: 0 };
+  const order = ['tar', 'layer', 'sbom'] as const;
   for (let round = 1; round <= rounds; round++) {
-    const b = tarX(tar, target);
-    clean();
-    if (base === undefined || b.seconds < base.seconds) base = b;
+    // The file system's speed drifts during a run: rotate the order so no contender always goes first,
+    // and compare each of ours with the `tar -x` of its own round.
+    const runs: Partial<Record<(typeof order)[number], Run>> = {};
+    for (let k = 0; k < order.length; k++) {
+      const what = order[(k + round - 1) % order.length]!;
+      await mkdir(target, { recursive: true });
+      runs[what] =
+        what === 'tar'
+          ? tarX(tar, target)
+          : ours(what, tar, what === 'layer' ? join(target, 'many') : target, diffID);
+      clean();
+    }
+    const b = runs.tar!;
     console.log(`round ${round}: tar -x: ${fmt(b)}`);
     for (const mode of ['layer', 'sbom'] as const) {
-      await mkdir(target, { recursive: true });
-      const r = ours(mode, tar, mode === 'layer' ? join(target, 'many') : target, diffID);
-      clean();
-      const ratio = r.seconds / b.seconds;
+      const r = runs[mode]!;
+      ratios[mode].push(r.seconds / b.seconds);
+      cpuRatios[mode].push(r.cpuSeconds / b.cpuSeconds);
+      peak = { ...peak, [mode]: Math.max(peak[mode], r.maxRSSKiB) };
       console.log(
-        `round ${round}: ${mode} restore: ${fmt(r)}, ratio ${ratio.toFixed(2)}x (cpu ${(r.cpuSeconds / b.cpuSeconds).toFixed(2)}x), peak RSS ${(r.maxRSSKiB / 1024).toFixed(0)} MiB`,
+        `round ${round}: ${mode} restore: ${fmt(r)}, ratio ${(r.seconds / b.seconds).toFixed(2)}x (cpu ${(r.cpuSeconds / b.cpuSeconds).toFixed(2)}x), peak RSS ${(r.maxRSSKiB / 1024).toFixed(0)} MiB`,
       );
-      const prev = best[mode];
-      if (prev === undefined || r.seconds < prev.seconds)
-        best[mode] = { ...r, ratio, maxRSSKiB: Math.max(r.maxRSSKiB, prev?.maxRSSKiB ?? 0) };
     }
   }
-  if (base !== undefined) {
-    console.log(`best of ${rounds}: tar -x: ${fmt(base)}`);
-    for (const [mode, r] of Object.entries(best)) {
-      console.log(
-        `best of ${rounds}: ${mode} restore: ${fmt(r)}, ratio ${(r.seconds / base.seconds).toFixed(2)}x (best vs best), peak RSS ${(r.maxRSSKiB / 1024).toFixed(0)} MiB (max over rounds)`,
-      );
-    }
+  for (const mode of ['layer', 'sbom'] as const) {
+    const all = ratios[mode].map((x) => x.toFixed(2)).join(', ');
+    console.log(
+      `median of ${rounds}: ${mode === 'layer' ? 'restorer (layer)' : 'analyzer (SBOM)'} path ${median(ratios[mode]).toFixed(2)}x tar -x (rounds: ${all}; cpu ${median(cpuRatios[mode]).toFixed(2)}x), peak RSS ${(peak[mode] / 1024).toFixed(0)} MiB`,
+    );
   }
 } finally {
   await rm(root, { recursive: true, force: true });

@@ -99,6 +99,7 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
   /** Compresses a layer into a new temp blob, sending it to the image's repository early when asked. */
   const compress = async (spec: LayerSpec, tarSink: boolean): Promise<MadeLayer> => {
     const path = `${opts.tmpDir}/${fileName(spec.id, n++)}`;
+    opts.progress?.name(path, spec.id);
     const follow = opts.early?.follow(path);
     let layer: Layer;
     let tarBytes = 0;
@@ -116,6 +117,7 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
       follow?.abort();
       throw e;
     }
+    opts.progress?.name(layer.digest, spec.id);
     if (follow && !follow.finish(layer.digest, layer.size))
       // Our own temp blob, just hashed while written: read as it is (the registry checks the digest).
       opts.early?.push({ digest: layer.digest, size: layer.size, open: async () => createReadStream(path) });

@@ -76,4 +76,58 @@ describe('layerProgress', () => {
     assert.equal(log.lines.filter((l) => l.includes('so far')).length, 0);
     assert.ok(log.lines.includes("info: Made layer 'a': 4.0 MiB, 1.0 MiB compressed, in 2.0 s"));
   });
+
+  // D-420: upload lines for the layers the exporter named, by digest or by the path of a streamed blob.
+  it('reports uploads of named blobs: start, at most one line per interval, end; nothing for others', () => {
+    const log = memoryLogger('info');
+    let t = 0;
+    const p = layerProgress(log, { everyMs: 5000, now: () => t });
+    const up = p.uploads;
+    const repo = '127.0.0.1:5000/app';
+    p.name('/tmp/x/big.tgz', 'bp:big');
+    p.name('sha256:small', 'bp:small');
+    p.name('sha256:there', 'bp:there');
+    up.start(repo, '/tmp/x/big.tgz', undefined);
+    up.start(repo, 'sha256:small', 2 * MiB);
+    up.start(repo, 'sha256:config', 1000);
+    for (let s = 1; s <= 6; s++) {
+      t = s * 1000;
+      up.sent(repo, '/tmp/x/big.tgz', s * 20 * MiB);
+    }
+    up.done(repo, 'sha256:small', 'uploaded', 2 * MiB);
+    up.done(repo, 'sha256:config', 'uploaded', 1000);
+    up.done(repo, 'sha256:there', 'existing', MiB);
+    up.done(`${repo}-cache`, 'sha256:small', 'mounted', 2 * MiB);
+    t = 6500;
+    up.done(repo, '/tmp/x/big.tgz', 'uploaded', 130 * MiB);
+    assert.deepEqual(log.lines, [
+      `info: Uploading layer 'bp:big' to ${repo} as it is made...`,
+      `info: Uploading layer 'bp:small' to ${repo}: 2.0 MiB...`,
+      "info:   upload of layer 'bp:big': 100.0 MiB sent, 20.0 MiB/s",
+      `info: Uploaded layer 'bp:small' to ${repo}: 2.0 MiB in 6.0 s`,
+      `info: Layer 'bp:there' is already in ${repo}`,
+      `info: Mounted layer 'bp:small' into ${repo}-cache`,
+      `info: Uploaded layer 'bp:big' to ${repo}: 130.0 MiB in 6.5 s`,
+    ]);
+  });
+
+  it('on a terminal, shows uploads in the status line beside the layers being made', () => {
+    const log = memoryLogger('info');
+    const status: string[] = [];
+    let t = 0;
+    const p = layerProgress({ ...log, status: (s) => status.push(s) }, { now: () => t });
+    p.name('sha256:a', 'a');
+    p.start('b');
+    p.uploads.start('r/app', 'sha256:a', 8 * MiB);
+    t = 1000;
+    p.uploads.sent('r/app', 'sha256:a', 4 * MiB);
+    p.uploads.done('r/app', 'sha256:a', 'uploaded', 8 * MiB);
+    assert.deepEqual(status, [
+      'b 0.0 MiB 0.0 MiB/s',
+      'b 0.0 MiB 0.0 MiB/s | ↑a 0.0 MiB 0.0 MiB/s',
+      'b 0.0 MiB 0.0 MiB/s | ↑a 4.0 MiB 4.0 MiB/s',
+      'b 0.0 MiB 0.0 MiB/s',
+    ]);
+    assert.equal(log.lines.filter((l) => l.includes(' sent, ')).length, 0);
+  });
 });

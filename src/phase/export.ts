@@ -13,7 +13,7 @@ import {
   readRun,
   readStack,
 } from '../files/index.ts';
-import { auth, daemon, type Image, type Layer } from '../image/index.ts';
+import { auth, daemon, type Image, type Layer, type remote } from '../image/index.ts';
 import {
   checkBuildpackApi,
   LifecycleError,
@@ -30,7 +30,7 @@ import { exportAppImage } from './export-image.ts';
 import { checkOneRegistry, checkProcessTypes, readable, readImage } from './export-inputs.ts';
 import { layerMaker } from './export-layers.ts';
 import type { ExportOptions, ExportResult } from './export-options.ts';
-import { layerProgress } from './export-progress.ts';
+import { type LayerProgress, layerProgress } from './export-progress.ts';
 import { copyLifecycleSboms } from './export-sbom.ts';
 import { type ImageStore, imageStore } from './image-store.ts';
 import { type BuildUser, becomeBuildUser } from './privileges/index.ts';
@@ -47,6 +47,7 @@ async function openCacheFor(
   o: ExportOptions,
   keychain: auth.Keychain,
   log: Logger,
+  uploads: remote.UploadObserver,
 ): Promise<Cache | undefined> {
   if (o.cacheImage === undefined && o.cacheDir === undefined) return undefined;
   if (!o.cacheImage) return openCache({ dir: o.cacheDir! });
@@ -56,6 +57,7 @@ async function openCacheFor(
       env: o.env,
       keychain,
       insecureRegistries: o.insecureRegistries ?? [],
+      uploads,
       ...(platformFeatures.deletesReplacedCacheImage(o.platformApi) ? { deletePrevious: log } : {}),
     });
   } catch (e) {
@@ -80,6 +82,7 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'at least one image argument is required');
   if (!o.daemon && !o.layout) checkOneRegistry(o.images);
   const keychain = auth.memoKeychain(o.keychain ?? auth.defaultKeychain(o.env));
+  const progress = layerProgress(log);
   const storeOpts = {
     keychain,
     daemon: o.daemon,
@@ -89,6 +92,7 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     dockerHost: o.dockerHost,
     insecureRegistries: o.insecureRegistries ?? [],
     log,
+    uploads: progress.uploads,
   };
   let store = imageStore({ ...storeOpts, dockerConnect: o.dockerConnect });
   let user: BuildUser | undefined;
@@ -109,7 +113,7 @@ export async function exportImage(o: ExportOptions, log: Logger): Promise<Export
     if (user.dockerConnect) store = imageStore({ ...storeOpts, dockerConnect: user.dockerConnect });
   }
   try {
-    return await exportAsUser(o, store, keychain, log);
+    return await exportAsUser(o, store, keychain, log, progress);
   } finally {
     user?.close();
   }
@@ -121,6 +125,7 @@ async function exportAsUser(
   store: ImageStore,
   keychain: auth.Keychain,
   log: Logger,
+  progress: LayerProgress,
 ): Promise<ExportResult> {
   const group = await readGroup(o.group);
   for (const el of group.group) checkBuildpackApi(el.api, `buildpack '${el.id}@${el.version}' in group.toml`);
@@ -128,7 +133,7 @@ async function exportAsUser(
   const runRef = analyzed.runImage?.reference ?? '';
   if (runRef === '')
     throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'run image not found in analyzed metadata');
-  const cache = await openCacheFor(o, keychain, log);
+  const cache = await openCacheFor(o, keychain, log, progress.uploads);
   const uid = o.uid ?? 0;
   const gid = o.gid ?? 0;
   let tmp: string | undefined;
@@ -163,7 +168,7 @@ async function exportAsUser(
       tmpDir: tmp,
       previous: previousLayers,
       ...(early ? { early } : {}),
-      progress: layerProgress(log),
+      progress,
       ...(o.threads === undefined ? {} : { threads: o.threads }),
     });
     const epoch = platformFeatures.sourceDateEpoch(o.platformApi) ? o.sourceDateEpoch : undefined;

@@ -29,10 +29,12 @@ export interface ImageStoreOptions {
   readonly log?: Logger;
   /** Daemon mode: where connections to the daemon come from after the drop (docs/decisions.md D-202). */
   readonly dockerConnect?: (() => Promise<Socket>) | undefined;
+  /** Registry mode: told as blobs are uploaded (the exporter's progress lines, D-420). */
+  readonly uploads?: remote.UploadObserver;
 }
 
 /** The image-store inputs as the phases take them (the phase passes its own logger). */
-export type ImageStoreInputs = Omit<ImageStoreOptions, 'log'>;
+export type ImageStoreInputs = Omit<ImageStoreOptions, 'log' | 'uploads'>;
 
 /** What a write produced (report.toml `[image]`: `digest` for registry/layout, `image-id` for the daemon). */
 export interface StoreWriteResult {
@@ -163,6 +165,7 @@ function registryStore(o: ImageStoreOptions): ImageStore {
     keychain,
     insecureRegistries: o.insecureRegistries ?? [],
     session: remote.createSession(),
+    ...(o.uploads ? { uploads: o.uploads } : {}),
   };
   const log = o.log ?? nullLogger;
   const canRead = async (ref: string): Promise<remote.AccessCheck> => {

@@ -64,6 +64,21 @@ describe('exporter uploads: streamed, early, and the fallback', () => {
       r.stdout,
       /^Made layer 'buildpacksio\/lifecycle:launcher': [\d.]+ MiB, [\d.]+ MiB compressed, in /m,
     );
+    // D-420: each new layer's upload starts and ends with a line naming the layer and the repository.
+    const repo = `${proxy.host}/up/streamed`.replace(/[.]/g, '\\.');
+    assert.match(
+      r.stdout,
+      new RegExp(`^Uploading layer 'example/hello:hello' to ${repo} as it is made\\.\\.\\.$`, 'm'),
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(`^Uploaded layer 'example/hello:hello' to ${repo}: 20\\.0 MiB in \\d+\\.\\d s$`, 'm'),
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(`^Uploading layer 'buildpacksio/lifecycle:launcher' to ${repo}: [\\d.]+ MiB\\.\\.\\.$`, 'm'),
+    );
+    assert.match(r.stdout, new RegExp(`^Uploaded layer 'buildpacksio/lifecycle:launcher' to ${repo}: `, 'm'));
     assert.match(r.stdout, /^Timer: Exporter started at \S+Z$/m);
     assert.match(r.stdout, /^Timer: Exporter ran for \S+ and ended at \S+Z$/m);
     assert.match(r.stdout, /^Adding layer 'example\/hello:hello'$/m, "the reference's line is unchanged");
@@ -99,6 +114,9 @@ describe('exporter uploads: streamed, early, and the fallback', () => {
     });
     const r = await exportTo('up/refused:latest');
     assert.match(r.stdout, /Uploading .* in one request: .*HTTP 405/);
+    // The layer whose streaming failed is reported once more when the image write pushes it whole.
+    assert.match(r.stdout, /^Uploading layer 'example\/hello:hello' to \S+\/up\/refused: 20\.0 MiB\.\.\.$/m);
+    assert.match(r.stdout, /^Uploaded layer 'example\/hello:hello' to \S+\/up\/refused: 20\.0 MiB in /m);
     const img = await readBack(`${reg.host}/up/refused:latest`);
     assert.equal(img.digest, streamed.digest, 'same input, same digests, whatever the upload path');
     const big = img.layers.find((l) => l.size > 8 << 20);

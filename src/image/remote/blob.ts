@@ -188,8 +188,11 @@ export async function pushBlob(
   mountFrom?: string,
 ): Promise<PushOutcome> {
   const stats = client.opts.stats;
+  const seen = client.opts.uploads;
+  const where = `${client.registry}/${client.repository}`;
   if ((await headBlob(client, blob.digest)) !== undefined) {
     stats.blobsExisting++;
+    seen?.done(where, blob.digest, 'existing', blob.size);
     return 'existing';
   }
   const policy = client.opts.retry;
@@ -201,15 +204,19 @@ export async function pushBlob(
       const location = await startUpload(client, mount, true);
       if (location === undefined) {
         stats.blobsMounted++;
+        seen?.done(where, blob.digest, 'mounted', blob.size);
         return 'mounted';
       }
+      seen?.start(where, blob.digest, blob.size);
       const onBytes = (n: number) => {
         sent += n;
+        seen?.sent(where, blob.digest, sent);
       };
       if (client.opts.chunkSize > 0) await uploadChunked(client, location, blob, onBytes);
       else await uploadMonolithic(client, location, blob, onBytes);
       stats.blobsUploaded++;
       stats.bytesUploaded += blob.size;
+      seen?.done(where, blob.digest, 'uploaded', blob.size);
       return 'uploaded';
     } catch (e) {
       stats.bytesRetried += sent;

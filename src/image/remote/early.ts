@@ -131,6 +131,9 @@ class Follower implements FollowedUpload {
     const { client } = this.up;
     const location = await startUpload(client, undefined, true);
     if (location === undefined) throw new Error('the registry answered a plain upload start with 201');
+    const seen = client.opts.uploads;
+    const where = `${client.registry}/${client.repository}`;
+    seen?.start(where, this.path, undefined);
     let url = location;
     let offset = 0;
     try {
@@ -144,6 +147,7 @@ class Follower implements FollowedUpload {
         if (n > 0) {
           url = await patchRange(client, url, this.path, offset, n);
           offset += n;
+          seen?.sent(where, this.path, offset);
         } else if (this.final !== undefined) {
           final = this.final;
           break;
@@ -162,6 +166,7 @@ class Follower implements FollowedUpload {
       await discard(res);
       client.opts.stats.blobsUploaded++;
       client.opts.stats.bytesUploaded += final.size;
+      seen?.done(where, this.path, 'uploaded', final.size);
     } catch (e) {
       await cancelUpload(client, url).catch(() => {});
       throw e;

@@ -42,6 +42,6 @@ export {
 } from './options.ts';
 export { isLocalRegistry, schemesFor } from './ping.ts';
 export { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-export { createUploadStats, type UploadStats } from './stats.ts';
+export { createUploadStats, type UploadObserver, type UploadStats } from './stats.ts';
 export { manifestMediaType, tag, type WriteResult, write } from './write.ts';
 export { type TagOutcome, writeTags } from './write-tags.ts';

@@ -1,7 +1,7 @@
 import { anonymousKeychain, defaultKeychain, type Keychain } from '../auth/index.ts';
 import { defaultPlatform, type PlatformSpec } from '../platform.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import { createUploadStats, type UploadStats } from './stats.ts';
+import { createUploadStats, type UploadObserver, type UploadStats } from './stats.ts';
 
 export type { PlatformSpec } from '../platform.ts';
 
@@ -30,6 +30,8 @@ export interface RemoteOptions {
   readonly signal?: AbortSignal;
   /** Counters updated by `write`/`tag` (create with `createUploadStats()` and read afterwards). */
   readonly stats?: UploadStats;
+  /** Told as blobs are uploaded (progress lines, D-420). */
+  readonly uploads?: UploadObserver;
   /** Caches pings and tokens across calls; default: one per call. */
   readonly session?: RegistrySession;
   readonly userAgent?: string;
@@ -63,6 +65,7 @@ export interface ResolvedOptions {
   readonly chunkSize: number;
   readonly signal: AbortSignal | undefined;
   readonly stats: UploadStats;
+  readonly uploads: UploadObserver | undefined;
   readonly session: RegistrySession;
   readonly userAgent: string;
   readonly caFile: string | undefined;
@@ -92,6 +95,7 @@ export function resolveOptions(o: RemoteOptions = {}): ResolvedOptions {
     chunkSize: o.chunkSize ?? 0,
     signal: o.signal,
     stats: o.stats ?? createUploadStats(),
+    uploads: o.uploads,
     session: o.session ?? createSession(),
     userAgent: o.userAgent ?? 'cnb-lifecycle-ts',
     caFile: o.caFile ?? (o.env?.['SSL_CERT_FILE'] || undefined),

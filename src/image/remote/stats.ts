@@ -28,3 +28,16 @@ export function createUploadStats(): UploadStats {
     retries: 0,
   };
 }
+
+/**
+ * Told as blobs move (D-420), for progress lines. `where` is `<registry>/<repository>`; `blob` is the
+ * digest, or, for a streaming upload (early.ts), the path of the file being followed: its digest is only
+ * known at the end. Events of one blob come in order: `start`, `sent` (bytes of the current attempt so
+ * far), then `done`; or `done` alone for a blob already in the repository or mounted into it. A blob whose
+ * upload failed gets no `done`.
+ */
+export interface UploadObserver {
+  start(where: string, blob: string, size: number | undefined): void;
+  sent(where: string, blob: string, bytes: number): void;
+  done(where: string, blob: string, outcome: 'existing' | 'mounted' | 'uploaded', size: number): void;
+}
