@@ -6,7 +6,6 @@ import {
   lstat,
   lutimes,
   mkdir,
-  open,
   readdir,
   readlink,
   rm,
@@ -16,8 +15,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { extractLayer } from '../layer/index.ts';
+import { isArchive } from './add-archive.ts';
 import { type IgnoreRules, isExcluded, mayIncludeBelow } from './dockerignore.ts';
 import { resolveInRoot } from './root-path.ts';
 
@@ -90,68 +89,6 @@ export async function matchSources(context: string, pattern: string): Promise<st
   const out: string[] = [];
   for (const f of found) if (await lstat(join(context, f)).catch(() => undefined)) out.push(f);
   return out;
-}
-
-/** True when the 512 bytes are a tar header: its checksum field matches the header's byte sum. */
-function isTarHeader(h: Buffer): boolean {
-  if (h.length < 512) return false;
-  const field = h
-    .subarray(148, 156)
-    .toString('latin1')
-    .replace(/[\0 ]+$/, '')
-    .trim();
-  if (!/^[0-7]+$/.test(field)) return false;
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : (h[i] as number);
-  return sum === Number.parseInt(field, 8);
-}
-
-async function gunzipHead(path: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  const src = createReadStream(path).pipe(createGunzip());
-  try {
-    for await (const c of src) {
-      chunks.push(c as Buffer);
-      n += (c as Buffer).length;
-      if (n >= 512) break;
-    }
-  } catch {
-    return Buffer.alloc(0);
-  } finally {
-    src.destroy();
-  }
-  return Buffer.concat(chunks);
-}
-
-const UNSUPPORTED_COMPRESSION: readonly [string, readonly number[]][] = [
-  ['bzip2', [0x42, 0x5a, 0x68]],
-  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
-  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
-];
-
-/**
- * Whether ADD extracts `path` (Dockerfile reference "ADD": a local tar archive, plain or compressed, is
- * unpacked; any other file is copied): a plain tar or a gzip-compressed tar. bzip2, xz and zstd
- * archives, which Docker and kaniko also unpack, are refused rather than copied packed (D-365).
- */
-async function isArchive(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  let head: Buffer;
-  try {
-    head = Buffer.alloc(512);
-    const { bytesRead } = await fh.read(head, 0, 512, 0);
-    head = head.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) return isTarHeader(await gunzipHead(path));
-  for (const [name, magic] of UNSUPPORTED_COMPRESSION)
-    if (magic.every((b, i) => head[i] === b))
-      throw new Error(
-        `${basename(path)} is ${name}-compressed: ADD unpacks only plain and gzip-compressed tar archives here; recompress it with gzip, or use COPY to copy it packed`,
-      );
-  return isTarHeader(head);
 }
 
 /** Creates missing directories of an image path, root-owned 0755 as Docker does. */

@@ -26,7 +26,8 @@ import {
  * Covers `.dockerignore` with an exception, Go's character classes (`[^x]` negates, `[!x]` holds a
  * literal `!`, D-410), `dir/**` (not dir itself) and a leading `**` suffix match (D-411), heredocs in RUN and COPY (for `docker build` written as
  * the RUNs making the same files: the classic builder has no heredocs), ADD of a gzip and a plain tar
- * (extracted, the archive's owners kept), SHELL, `useradd` (the final user), chmod, ln and rm.
+ * (extracted, the archive's owners kept), ADD of files that only start like bzip2 or are empty bzip2,
+ * xz and zstd streams (copied as they are, D-412), SHELL, `useradd` (the final user), chmod, ln and rm.
  */
 
 const run = promisify(execFile);
@@ -73,6 +74,7 @@ const DOCKERFILE = [
   'COPY . /opt/ctx/',
   'ADD bundle.tar.gz /opt/bundle/',
   'ADD plain.tar /opt/plain',
+  'ADD fake.tar.bz2 empty.bz2 empty.xz empty.zst /opt/packed/',
   'WORKDIR /opt/feat',
   'RUN ln -s here.txt link && ln here.txt hard && chmod 600 here.txt && rm -r /usr/share/zoneinfo/Asia',
   'LABEL io.buildpacks.rebasable=true',
@@ -129,6 +131,13 @@ async function appFiles(app: string): Promise<void> {
   const tar = ['--owner=1234', '--group=5678', '--numeric-owner', '-C', stage];
   await run('tar', ['-czf', join(app, 'bundle.tar.gz'), ...tar, 'share', 'tool']);
   await run('tar', ['-cf', join(app, 'plain.tar'), ...tar, 'tool']);
+  await writeFile(join(app, 'fake.tar.bz2'), 'BZh hello, not bzip2\n');
+  for (const [name, hex] of [
+    ['empty.bz2', '425a683917724538509000000000'],
+    ['empty.xz', 'fd377a585a000004e6d6b446000000001cdf44211fb6f37d010000000004595a'],
+    ['empty.zst', '28b52ffd2000010000'],
+  ] as const)
+    await writeFile(join(app, name), Buffer.from(hex, 'hex'));
 }
 
 describe('extender: Dockerfile features against docker build', () => {
@@ -185,6 +194,10 @@ describe('extender: Dockerfile features against docker build', () => {
       'file 100755 0:0 10 opt/ctx/src/lib/main.sh',
       'file 100644 1234:5678 9 opt/bundle/share/data/a.txt',
       'file 100750 1234:5678 10 opt/plain/tool',
+      'file 100644 0:0 21 opt/packed/fake.tar.bz2',
+      'file 100644 0:0 14 opt/packed/empty.bz2',
+      'file 100644 0:0 32 opt/packed/empty.xz',
+      'file 100644 0:0 9 opt/packed/empty.zst',
       'file 100644 0:0 9 opt/feat/script.txt',
       'file 100644 0:0 22 opt/feat/copied.txt',
       'directory 40751 0:0 0 opt/feat',
