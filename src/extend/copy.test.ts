@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,6 +29,28 @@ before(async () => {
   await writeFile(join(ctx, 'notes.txt'), 'BZh hello: starts like bzip2, is text\n');
 });
 after(() => rm(dir, { recursive: true, force: true }));
+
+// Dockerfile reference "COPY": sources match with Go's filepath.Match rules, whose classes negate with
+// `[^...]` only (`[!...]` holds a literal `!`), as kaniko matches them (D-410).
+describe('COPY sources (Dockerfile reference "COPY")', () => {
+  it("match Go's classes and refuse a malformed pattern", async () => {
+    const src = join(dir, 'globs');
+    await mkdir(src);
+    for (const f of ['qx.bin', '!x.bin', 'px.bin']) await writeFile(join(src, f), f);
+    const copied = async (source: string) => {
+      const dest = `/globs-${Buffer.from(source).toString('hex')}/`;
+      await applyCopy({ root, context: src, sources: [source], dest });
+      return (await readdir(join(root, dest))).sort();
+    };
+    assert.deepEqual(await copied('[!q]x.bin'), ['!x.bin', 'qx.bin']);
+    assert.deepEqual(await copied('[^q]x.bin'), ['!x.bin', 'px.bin']);
+    assert.deepEqual(await copied('[p-q]x.*'), ['px.bin', 'qx.bin']);
+    await assert.rejects(
+      applyCopy({ root, context: src, sources: ['x[.bin'], dest: '/none/' }),
+      /syntax error in source pattern 'x\[\.bin': the \[ has no closing \]/,
+    );
+  });
+});
 
 describe('ADD archives (Dockerfile reference "ADD")', () => {
   it('unpacks a plain tar, copies a gzip file that is not a tar and text starting BZh, refuses xz', async () => {

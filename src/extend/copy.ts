@@ -18,6 +18,7 @@ import { basename, join, posix } from 'node:path';
 import { extractLayer } from '../layer/index.ts';
 import { isArchive } from './add-archive.ts';
 import { type IgnoreRules, isExcluded, mayIncludeBelow } from './dockerignore.ts';
+import { BadPattern, componentRegExp } from './go-glob.ts';
 import { resolveInRoot } from './root-path.ts';
 
 /** What one COPY or ADD does (Dockerfile reference "COPY", "ADD"), with words already expanded. */
@@ -44,26 +45,16 @@ export interface CopySpec {
 
 const WILDCARD = /[*?[]/;
 
-function globRegex(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i] as string;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = seg.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        const body = seg
-          .slice(i + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\');
-        re += `[${body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+/** A source component's RegExp (Go's `filepath.Match`, as kaniko matches sources, D-410). */
+function globRegex(seg: string, pattern: string): RegExp {
+  try {
+    return componentRegExp(seg);
+  } catch (e) {
+    if (!(e instanceof BadPattern)) throw e;
+    throw new Error(
+      `syntax error in source pattern '${pattern}': ${e.message} (escape a literal [ or \\ with \\)`,
+    );
   }
-  return new RegExp(`^${re}$`);
 }
 
 /** Context-relative paths matching `pattern`, sorted; `..` cannot leave the context. */
@@ -80,7 +71,7 @@ export async function matchSources(context: string, pattern: string): Promise<st
         next.push(base === '' ? seg : `${base}/${seg}`);
         continue;
       }
-      const re = globRegex(seg);
+      const re = globRegex(seg, pattern);
       const names = await readdir(join(context, base)).catch(() => [] as string[]);
       for (const n of names.sort()) if (re.test(n)) next.push(base === '' ? n : `${base}/${n}`);
     }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { dockerfileError } from './dockerfile-steps.ts';
+import { BadPattern, globToken } from './go-glob.ts';
 
 /**
  * `.dockerignore` (Dockerfile reference ".dockerignore file"), read as kaniko does for the reference:
@@ -22,48 +23,6 @@ export interface IgnoreRules {
   readonly rules: readonly Rule[];
 }
 
-/** Characters with a meaning in a `u`-flag RegExp (and `-` in a class), escaped to mean themselves. */
-const REGEXP_SYNTAX = new Set('\\^$.*+?()[]{}|/');
-const lit = (c: string, inClass = false): string =>
-  REGEXP_SYNTAX.has(c) || (inClass && c === '-') ? `\\${c}` : c;
-
-/** A malformed pattern: Go's `filepath.Match` returns `ErrBadPattern`, and `docker build` fails. */
-class BadPattern extends Error {}
-
-/**
- * One character class of Go's `filepath.Match` from `cs[i]` (the `[`): `[^...]` negates and `[!...]`
- * does not (`!` is a member, D-410); members are characters, `\c` escapes and `lo-hi` ranges, at
- * least one, where an unescaped `-` or `]` cannot start a member. Returns the RegExp class and the
- * index of the closing `]`.
- */
-function charClass(cs: readonly string[], i: number): { re: string; end: number } {
-  let j = i + 1;
-  const negated = cs[j] === '^';
-  if (negated) j++;
-  const member = (): string => {
-    let c = cs[j];
-    if (c === ']') throw new BadPattern('a [...] class needs a character before ]');
-    if (c === '-') throw new BadPattern("a '-' in a [...] class must follow a character");
-    if (c === '\\') c = cs[++j];
-    if (c === undefined) throw new BadPattern('the [ has no closing ]');
-    j++;
-    return c;
-  };
-  let re = '';
-  for (let n = 0; cs[j] !== ']' || n === 0; n++) {
-    const lo = member();
-    let hi = lo;
-    if (cs[j] === '-') {
-      j++;
-      hi = member();
-      if ((hi.codePointAt(0) as number) < (lo.codePointAt(0) as number))
-        throw new BadPattern(`the range ${lo}-${hi} is out of order`);
-    }
-    re += hi === lo ? lit(lo, true) : `${lit(lo, true)}-${lit(hi, true)}`;
-  }
-  return { re: `[${negated ? '^' : ''}${re}]`, end: j };
-}
-
 /**
  * The RegExp of a cleaned pattern, as moby's patternmatcher compiles it (Dockerfile reference
  * ".dockerignore file": Go's `filepath.Match` rules plus `**`): `*` and `?` stop at `/`, `**` spans
@@ -80,16 +39,11 @@ function compile(pattern: string): RegExp {
       i++;
       if (cs[i + 1] === '/') i++;
       re += i + 1 >= cs.length || (i === 1 && plain(2)) ? '.*' : '(.*/)?';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\') {
-      if (i + 1 >= cs.length) throw new BadPattern('a trailing \\ escapes nothing');
-      re += lit(cs[++i] as string);
-    } else if (c === '[') {
-      const cls = charClass(cs, i);
-      re += cls.re;
-      i = cls.end;
-    } else re += lit(c);
+    } else {
+      const t = globToken(cs, i);
+      re += t.re;
+      i = t.end;
+    }
   }
   return new RegExp(`${re}$`, 'u');
 }
