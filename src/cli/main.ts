@@ -13,7 +13,6 @@ import {
   type PhaseInputs,
   type PhaseName,
   resolveInputs,
-  timed,
   validLogLevel,
 } from '../platform/index.ts';
 import { VERSION } from './build-info.ts';
@@ -134,9 +133,8 @@ export async function main(
     const { RUNNERS } = await import('./runners.ts');
     const ctx = { phase, inputs, env: cleanEnv, platformApi, log };
     const runner = RUNNERS[phase];
-    // D-385: each phase's duration as the reference times it; the creator times each phase it runs.
-    if (phase === 'creator') await runner(ctx);
-    else await timed(log, `${phase[0]?.toUpperCase()}${phase.slice(1)}`, () => runner(ctx));
+    // D-385, D-413: each phase times its own work once its inputs are checked, as the reference does.
+    await runner(ctx);
     return 0;
   } catch (e) {
     return report(e, log);

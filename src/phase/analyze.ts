@@ -18,6 +18,7 @@ import {
   type Logger,
   messageOf,
   platformFeatures,
+  timed,
   toPhaseError,
 } from '../platform/index.ts';
 import { restoreSbomLayer } from './analyze-sbom.ts';
@@ -268,29 +269,33 @@ async function analyzeAsUser(
     tags,
     cacheImage: o.cacheImage,
   });
-  const prev = await analyzePrevious(store, previous, log);
-  try {
-    const sbom = platformFeatures.sbomFiles(o.platformApi) && !o.skipLayers;
-    if (prev.image !== undefined && sbom && prev.metadata.sbom?.sha) {
-      log.info('Restoring data for SBOM from previous image');
-      const cache = o.daemon ? o.launchCache : undefined;
-      await restoreSbomLayer(prev.image, prev.metadata.sbom.sha, o.layers, log, cache || undefined);
+  // D-413: timed from here, as the reference's Analyze (inputs checked, registry access verified),
+  // to before analyzed.toml is written.
+  const analyzed = await timed(log, 'Analyzer', async (): Promise<Analyzed> => {
+    const prev = await analyzePrevious(store, previous, log);
+    try {
+      const sbom = platformFeatures.sbomFiles(o.platformApi) && !o.skipLayers;
+      if (prev.image !== undefined && sbom && prev.metadata.sbom?.sha) {
+        log.info('Restoring data for SBOM from previous image');
+        const cache = o.daemon ? o.launchCache : undefined;
+        await restoreSbomLayer(prev.image, prev.metadata.sbom.sha, o.layers, log, cache || undefined);
+      }
+    } catch (e) {
+      throw toPhaseError(e, 'analyze', 'failed to restore SBOM layer from previous image');
+    } finally {
+      await (prev.image as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
     }
-  } catch (e) {
-    throw toPhaseError(e, 'analyze', 'failed to restore SBOM layer from previous image');
-  } finally {
-    await (prev.image as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
-  }
-  const targets = platformFeatures.targetData(o.platformApi);
-  const run = await analyzeRun(store, runImage, targets, log);
-  const analyzed: Analyzed = {
-    previousImage: { reference: prev.reference },
-    // Before 0.12 `[run-image]` has the reference only (platform-0.11.md "analyzed.toml").
-    runImage: targets
-      ? { reference: run.reference, image: runImage, ...(run.target ? { target: run.target } : {}) }
-      : { reference: run.reference },
-    metadata: lifecycleMetadataToToml(prev.metadata),
-  };
+    const targets = platformFeatures.targetData(o.platformApi);
+    const run = await analyzeRun(store, runImage, targets, log);
+    return {
+      previousImage: { reference: prev.reference },
+      // Before 0.12 `[run-image]` has the reference only (platform-0.11.md "analyzed.toml").
+      runImage: targets
+        ? { reference: run.reference, image: runImage, ...(run.target ? { target: run.target } : {}) }
+        : { reference: run.reference },
+      metadata: lifecycleMetadataToToml(prev.metadata),
+    };
+  });
   try {
     await writeAnalyzed(o.analyzed, analyzed);
   } catch (e) {

@@ -18,9 +18,11 @@ import {
 } from '../buildpack/index.ts';
 import { baseBuildEnv, readOperatorEnv, readUserEnv } from '../env/index.ts';
 import {
+  type Analyzed,
   type BomEntry,
   type BuildMetadata,
   buildpackPlanFor,
+  type Group,
   type GroupElement,
   type Label,
   type Plan,
@@ -32,8 +34,14 @@ import {
   toMetadataModule,
   writeBuildMetadata,
 } from '../files/index.ts';
-import { type ApiVersion, checkBuildpackApi, type Logger, platformFeatures } from '../platform/index.ts';
-import { applyEnv, buildpackUser } from './privileges/index.ts';
+import {
+  type ApiVersion,
+  checkBuildpackApi,
+  type Logger,
+  platformFeatures,
+  timed,
+} from '../platform/index.ts';
+import { applyEnv, type BuildpackUser, buildpackUser } from './privileges/index.ts';
 
 /** Inputs of the builder (platform.md "builder" Inputs); every path absolute. */
 export interface BuildOptions {
@@ -102,87 +110,15 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
     log,
   );
   const group = await readGroup(opts.group);
-  let plan: Plan = await readPlan(opts.plan);
+  const plan: Plan = await readPlan(opts.plan);
   checkGroupApis(group.group);
   const analyzed = await readAnalyzed(opts.analyzed);
   if (analyzed === undefined) log.warn(`No analyzed metadata found at path "${opts.analyzed}"`);
 
   try {
-    // The reference removes stale SBOMs before building (docs/reference-behaviour.md §5).
-    await rm(join(opts.layers, 'sbom'), { recursive: true, force: true });
-    const store = new ModuleStore({ buildpacks: opts.buildpacks });
-    const target = analyzed?.runImage?.target ?? { os: '', arch: '' };
-    const osRelease = target.distro ? undefined : await readDistro(opts.osReleasePath ?? '/etc/os-release');
-    const tEnv = targetEnv(withOsRelease(target, osRelease), ociArch(process.arch));
-    const platformEnv = {
-      user: await readUserEnv(opts.platform),
-      operator: opts.buildConfig === undefined ? [] : await readOperatorEnv(opts.buildConfig),
-    };
-    let env: Record<string, string> = baseBuildEnv(applyEnv(opts.env, user.env));
-    let processes: ProcessSet = emptyProcessSet;
-    const labels: Label[] = [];
-    const slices: Slice[] = [];
-    const launchBom: object[] = [];
-    const buildBom: object[] = [];
-
-    for (const el of group.group) {
-      log.debug(`Running build for buildpack ${el.id}@${el.version}`);
-      const mod = await store.buildpack(el.id, el.version);
-      const escapedId = escapeId(el.id);
-      const bpPlan = buildpackPlanFor(plan, el.id);
-      const out = await runBuildpackBuild(
-        {
-          app: opts.app,
-          layers: opts.layers,
-          platform: opts.platform,
-          descriptor: mod.descriptor,
-          api: mod.api,
-          escapedId,
-          plan: bpPlan,
-          env,
-          platformEnv,
-          targetEnv: tEnv,
-          execEnv: opts.execEnv ?? 'production',
-          ...user.spawnAs,
-        },
-        log,
-      );
-      env = out.env;
-      plan = removeMet(plan, out.met);
-      labels.push(...out.labels);
-      slices.push(...out.slices);
-      launchBom.push(...withBuildpack(out.launchBom, el));
-      buildBom.push(...withBuildpack(out.buildBom, el));
-      const added = addProcesses(processes, out.processes, el.id);
-      processes = added.set;
-      if (added.warning) log.warn(added.warning);
-      // SBOM files exist from Platform API 0.8 (platform-0.8.md "builder").
-      if (platformFeatures.sbomFiles(opts.platformApi))
-        await copySbomFiles(opts.layers, join(opts.layers, escapedId), escapedId, out.sbomFiles);
-      log.debug(`Finished running build for buildpack ${el.id}@${el.version}`);
-    }
-
-    // Platform API 0.9+: the legacy BOM goes to sbom.legacy.json, not metadata.toml (platform-0.9.md
-    // "builder"); before, the launch BOM is metadata.toml's `[[bom]]`.
-    const bomFiles = platformFeatures.bomAsSbomFile(opts.platformApi);
-    for (const [kind, bom] of [
-      ['launch', launchBom],
-      ['build', buildBom],
-    ] as const) {
-      if (bom.length === 0 || !bomFiles) continue;
-      await mkdir(join(opts.layers, 'sbom', kind), { recursive: true });
-      await writeFile(join(opts.layers, 'sbom', kind, 'sbom.legacy.json'), JSON.stringify(bom));
-    }
-
-    const metadata: BuildMetadata = {
-      buildpacks: group.group.map(toMetadataModule),
-      extensions: group.groupExtensions.map(toMetadataModule),
-      labels,
-      processes: listProcesses(processes),
-      slices,
-      ...(processes.defaultType === undefined ? {} : { buildpackDefaultProcessType: processes.defaultType }),
-      ...(bomFiles || launchBom.length === 0 ? {} : { bom: launchBom as NonNullable<BuildMetadata['bom']> }),
-    };
+    // D-413: timed from here, as the reference's Build (inputs read and checked), to before
+    // metadata.toml is written.
+    const metadata = await timed(log, 'Builder', () => buildGroup(opts, user, group, plan, analyzed, log));
     const metadataPath = join(opts.layers, 'config', 'metadata.toml');
     await writeBuildMetadata(metadataPath, metadata, {
       commandArray: platformFeatures.processCommandArray(opts.platformApi),
@@ -192,4 +128,92 @@ export async function build(opts: BuildOptions, log: Logger): Promise<BuildResul
   } catch (e) {
     throw asBuildError(e);
   }
+}
+
+/** Runs every group buildpack's bin/build in order and gathers what goes into metadata.toml. */
+async function buildGroup(
+  opts: BuildOptions,
+  user: BuildpackUser,
+  group: Group,
+  initialPlan: Plan,
+  analyzed: Analyzed | undefined,
+  log: Logger,
+): Promise<BuildMetadata> {
+  let plan = initialPlan;
+  // The reference removes stale SBOMs before building (docs/reference-behaviour.md §5).
+  await rm(join(opts.layers, 'sbom'), { recursive: true, force: true });
+  const store = new ModuleStore({ buildpacks: opts.buildpacks });
+  const target = analyzed?.runImage?.target ?? { os: '', arch: '' };
+  const osRelease = target.distro ? undefined : await readDistro(opts.osReleasePath ?? '/etc/os-release');
+  const tEnv = targetEnv(withOsRelease(target, osRelease), ociArch(process.arch));
+  const platformEnv = {
+    user: await readUserEnv(opts.platform),
+    operator: opts.buildConfig === undefined ? [] : await readOperatorEnv(opts.buildConfig),
+  };
+  let env: Record<string, string> = baseBuildEnv(applyEnv(opts.env, user.env));
+  let processes: ProcessSet = emptyProcessSet;
+  const labels: Label[] = [];
+  const slices: Slice[] = [];
+  const launchBom: object[] = [];
+  const buildBom: object[] = [];
+
+  for (const el of group.group) {
+    log.debug(`Running build for buildpack ${el.id}@${el.version}`);
+    const mod = await store.buildpack(el.id, el.version);
+    const escapedId = escapeId(el.id);
+    const bpPlan = buildpackPlanFor(plan, el.id);
+    const out = await runBuildpackBuild(
+      {
+        app: opts.app,
+        layers: opts.layers,
+        platform: opts.platform,
+        descriptor: mod.descriptor,
+        api: mod.api,
+        escapedId,
+        plan: bpPlan,
+        env,
+        platformEnv,
+        targetEnv: tEnv,
+        execEnv: opts.execEnv ?? 'production',
+        ...user.spawnAs,
+      },
+      log,
+    );
+    env = out.env;
+    plan = removeMet(plan, out.met);
+    labels.push(...out.labels);
+    slices.push(...out.slices);
+    launchBom.push(...withBuildpack(out.launchBom, el));
+    buildBom.push(...withBuildpack(out.buildBom, el));
+    const added = addProcesses(processes, out.processes, el.id);
+    processes = added.set;
+    if (added.warning) log.warn(added.warning);
+    // SBOM files exist from Platform API 0.8 (platform-0.8.md "builder").
+    if (platformFeatures.sbomFiles(opts.platformApi))
+      await copySbomFiles(opts.layers, join(opts.layers, escapedId), escapedId, out.sbomFiles);
+    log.debug(`Finished running build for buildpack ${el.id}@${el.version}`);
+  }
+
+  // Platform API 0.9+: the legacy BOM goes to sbom.legacy.json, not metadata.toml (platform-0.9.md
+  // "builder"); before, the launch BOM is metadata.toml's `[[bom]]`.
+  const bomFiles = platformFeatures.bomAsSbomFile(opts.platformApi);
+  for (const [kind, bom] of [
+    ['launch', launchBom],
+    ['build', buildBom],
+  ] as const) {
+    if (bom.length === 0 || !bomFiles) continue;
+    await mkdir(join(opts.layers, 'sbom', kind), { recursive: true });
+    await writeFile(join(opts.layers, 'sbom', kind, 'sbom.legacy.json'), JSON.stringify(bom));
+  }
+
+  const metadata: BuildMetadata = {
+    buildpacks: group.group.map(toMetadataModule),
+    extensions: group.groupExtensions.map(toMetadataModule),
+    labels,
+    processes: listProcesses(processes),
+    slices,
+    ...(processes.defaultType === undefined ? {} : { buildpackDefaultProcessType: processes.defaultType }),
+    ...(bomFiles || launchBom.length === 0 ? {} : { bom: launchBom as NonNullable<BuildMetadata['bom']> }),
+  };
+  return metadata;
 }

@@ -77,15 +77,13 @@ async function phases(
 ): Promise<ExportResult> {
   // The creator's options carry the phases' input names, so each phase takes them as they are.
   const docker = user.dockerConnect ? { dockerConnect: user.dockerConnect } : {};
-  // D-385: each phase timed as the reference's phases time themselves.
+  // D-385, D-413: each phase times itself as the reference's do; the exporter is timed here.
   log.phase('ANALYZING');
-  await timed(log, 'Analyzer', () =>
-    analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false, ...docker }, log),
-  );
+  await analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false, ...docker }, log);
 
   const bpEnv = { ...o, env: applyEnv(o.env, user.env) };
   log.phase('DETECTING');
-  await timed(log, 'Detector', () => detect(bpEnv, log));
+  await detect(bpEnv, log);
   const group = await readGroup(o.group);
   if (group.groupExtensions.length > 0)
     throw new LifecycleError(
@@ -97,13 +95,11 @@ async function phases(
   // -skip-restore skips the restore phase before Platform API 0.10, only its layer data from 0.10 (D-315).
   if (!o.skipRestore || platformFeatures.creatorRestoresMetadataWhenSkipping(o.platformApi)) {
     log.phase('RESTORING');
-    await timed(log, 'Restorer', () =>
-      restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log),
-    );
+    await restore({ ...o, skipLayers: o.skipRestore, dropPrivileges: false, keychain }, log);
   }
 
   log.phase('BUILDING');
-  await timed(log, 'Builder', () => build(bpEnv, log));
+  await build(bpEnv, log);
 
   log.phase('EXPORTING');
   return timed(log, 'Exporter', () =>

@@ -45,6 +45,7 @@ import {
   type LogLevel,
   limiter,
   platformFeatures,
+  timed,
   toPhaseError,
 } from '../platform/index.ts';
 import {
@@ -208,9 +209,8 @@ async function detectContext(
   };
 }
 
-/** Shows every buffered line (debug ones at info, as the reference does) and throws exit 20 or 21. */
-function failDetection(failure: 'failed' | 'errored', entries: readonly Entry[], log: Logger): never {
-  for (const e of entries) log[e.level === 'debug' ? 'info' : e.level](e.msg);
+/** Logs "No buildpack groups passed detection." and throws exit 20 (all failed) or 21 (one errored). */
+function failDetection(failure: 'failed' | 'errored', log: Logger): never {
   log.error('No buildpack groups passed detection.');
   if (failure === 'failed') {
     log.error('Please check that you are running against the correct path.');
@@ -261,21 +261,26 @@ export async function detect(opts: DetectOptions, log: Logger): Promise<DetectRe
   const order = await loadOrder(opts, store, log);
   const analyzed = await readAnalyzed(opts.analyzed);
   if (analyzed === undefined) log.warn(`No analyzed metadata found at path "${opts.analyzed}"`);
-  const ctx = await detectContext(opts, user, analyzed, log);
-
-  const buffer = bufferLogger(log);
-  const limit = limiter(opts.concurrency ?? 8);
-  const walk = new OrderWalk({
-    lookup: (id, version) => store.buildpack(id, version),
-    lookupExtension: (id, version) => store.extension(id, version),
-    detect: (mod) => limit(() => runDetect(mod, ctx, buffer)),
-    targetMismatch: (mod) => mismatch(mod, opts.platformApi, ctx.target),
-    skipped: (mod) => execEnvMismatch(mod, opts.platformApi, opts.execEnv ?? 'production'),
-    log: buffer,
+  // D-413: timed from here, as the reference's Detect (order, buildpacks and analyzed.toml read), to
+  // before the outcome is reported and group.toml and plan.toml are written.
+  const { outcome, ctx } = await timed(log, 'Detector', async () => {
+    const ctx = await detectContext(opts, user, analyzed, log);
+    const buffer = bufferLogger(log);
+    const limit = limiter(opts.concurrency ?? 8);
+    const walk = new OrderWalk({
+      lookup: (id, version) => store.buildpack(id, version),
+      lookupExtension: (id, version) => store.extension(id, version),
+      detect: (mod) => limit(() => runDetect(mod, ctx, buffer)),
+      targetMismatch: (mod) => mismatch(mod, opts.platformApi, ctx.target),
+      skipped: (mod) => execEnvMismatch(mod, opts.platformApi, opts.execEnv ?? 'production'),
+      log: buffer,
+    });
+    const outcome = await walk.walk(order.order, order.orderExtensions);
+    // The resolution lines at their level; all of them, debug ones at info, when detection failed.
+    for (const e of buffer.entries) log[e.level === 'debug' && !outcome.ok ? 'info' : e.level](e.msg);
+    return { outcome, ctx };
   });
-  const outcome = await walk.walk(order.order, order.orderExtensions);
-  if (!outcome.ok) failDetection(outcome.failure, buffer.entries, log);
-  for (const e of buffer.entries) log[e.level](e.msg);
+  if (!outcome.ok) failDetection(outcome.failure, log);
 
   const group: Group = {
     group: outcome.group.filter((m) => !m.extension).map(toElement),
@@ -283,17 +288,21 @@ export async function detect(opts: DetectOptions, log: Logger): Promise<DetectRe
   };
   let plan: Plan = { entries: outcome.entries };
   if (group.groupExtensions.length > 0) {
-    const generated = await generate(
-      {
-        extensions: await Promise.all(group.groupExtensions.map((e) => store.extension(e.id, e.version))),
-        plan,
-        analyzed: analyzed ?? {},
-        run: opts.run === undefined ? undefined : await readRun(opts.run),
-        generated: opts.generated ?? join(opts.layers, 'generated'),
-        layout: platformFeatures.generatedByExtension(opts.platformApi) ? 'by-extension' : 'by-kind',
-        ctx,
-      },
-      log,
+    const run = opts.run === undefined ? undefined : await readRun(opts.run);
+    const extensions = await Promise.all(group.groupExtensions.map((e) => store.extension(e.id, e.version)));
+    const generated = await timed(log, 'Generator', () =>
+      generate(
+        {
+          extensions,
+          plan,
+          analyzed: analyzed ?? {},
+          run,
+          generated: opts.generated ?? join(opts.layers, 'generated'),
+          layout: platformFeatures.generatedByExtension(opts.platformApi) ? 'by-extension' : 'by-kind',
+          ctx,
+        },
+        log,
+      ),
     );
     plan = generated.plan;
     await writeAnalyzed(opts.analyzed, generated.analyzed);

@@ -19,6 +19,7 @@ import {
   type Logger,
   parseGoBool,
   platformFeatures,
+  timed,
 } from '../platform/index.ts';
 import { extendedRunImage, type RunSnapshotter, runSnapshotter, writeExtended } from './extend-run.ts';
 
@@ -101,72 +102,78 @@ export async function extend(o: ExtendOptions, log: Logger): Promise<ExtendResul
   const group = await readGroup(o.group);
   const layout =
     o.platformApi && platformFeatures.generatedByExtension(o.platformApi) ? 'by-extension' : 'by-kind';
-  const dockerfiles = await dockerfilesFor(kind, group.groupExtensions, o.generated, o.app, layout);
-  log.debug(`Extending ${kind} image ${ref} with ${dockerfiles.length} Dockerfile(s)`);
-
   const work = await makeWorkDir(kanikoDir);
   try {
-    let config: ContainerConfig = base.config.config ?? {};
-    const orig = userOf(config).user;
-    let rebasable = true; // the original base image need not be rebasable (as the reference)
-    let snap: RunSnapshotter | undefined;
-    if (kind === 'run') {
-      snap = await runSnapshotter({
-        root,
-        workDir: work.dir,
-        ignore: [o.app, o.layers, o.platform, kanikoDir, '/cnb/lifecycle'],
-        ...(o.mountinfo ? { mountinfo: o.mountinfo } : {}),
-      });
-    }
-    let current: Image = base;
-    for (const d of dockerfiles) {
-      const { user, group: grp } = userOf(config);
-      const buildArgs = new Map<string, string>([
-        ['build_id', randomUUID()],
-        ['user_id', user],
-        ['group_id', grp],
-        ...d.args.map((a): [string, string] => [a.name, a.value]),
-        ['base_image', `base@${current.digest}`],
-      ]);
-      log.debug(`Applying ${d.path} for extension ${d.extensionId}`);
-      const ignore = await readDockerignore(d.path, d.context);
-      if (ignore) log.debug(`Using ${ignore.file} for the build context ${d.context}`);
-      // Each Dockerfile must set the label itself (platform.md "extender": "set ... or left the
-      // label unset"); the reference lets a later Dockerfile inherit an earlier one's (D-355).
-      const { [REBASABLE_LABEL]: _inherited, ...labels } = config.Labels ?? {};
-      config = await applyDockerfile(
-        {
-          dockerfile: checkDockerfile(d.text, d.path),
-          config: { ...config, Labels: labels },
-          buildArgs,
-          context: d.context,
-          ...(ignore ? { ignore } : {}),
+    // D-413: timed from here, as the reference's extend (base image and group read), to before the
+    // extended run image is written.
+    const applied = await timed(log, 'Extender', async () => {
+      const dockerfiles = await dockerfilesFor(kind, group.groupExtensions, o.generated, o.app, layout);
+      log.debug(`Extending ${kind} image ${ref} with ${dockerfiles.length} Dockerfile(s)`);
+      let config: ContainerConfig = base.config.config ?? {};
+      const orig = userOf(config).user;
+      let rebasable = true; // the original base image need not be rebasable (as the reference)
+      let snap: RunSnapshotter | undefined;
+      if (kind === 'run') {
+        snap = await runSnapshotter({
           root,
-          run: o.runExecutor ?? spawnRun(log),
-          ...(snap ? { onStep: (s) => (snap as RunSnapshotter).step(s, d.extensionId, log) } : {}),
-        },
-        log,
-      );
-      rebasable = rebasable && isRebasable(config);
-      config = { ...config, Labels: { ...(config.Labels ?? {}), [REBASABLE_LABEL]: String(rebasable) } };
-      if (snap) current = extendedRunImage(base, config, snap.layers);
-      const now = userOf(config).user;
-      if (isRootUser(now))
-        log.warn(
-          `Extension from ${d.path} changed the user ID from ${user} to ${now}; this must not be the final user ID (a following extension must reset the user).`,
+          workDir: work.dir,
+          ignore: [o.app, o.layers, o.platform, kanikoDir, '/cnb/lifecycle'],
+          ...(o.mountinfo ? { mountinfo: o.mountinfo } : {}),
+        });
+      }
+      let current: Image = base;
+      for (const d of dockerfiles) {
+        const { user, group: grp } = userOf(config);
+        const buildArgs = new Map<string, string>([
+          ['build_id', randomUUID()],
+          ['user_id', user],
+          ['group_id', grp],
+          ...d.args.map((a): [string, string] => [a.name, a.value]),
+          ['base_image', `base@${current.digest}`],
+        ]);
+        log.debug(`Applying ${d.path} for extension ${d.extensionId}`);
+        const ignore = await readDockerignore(d.path, d.context);
+        if (ignore) log.debug(`Using ${ignore.file} for the build context ${d.context}`);
+        // Each Dockerfile must set the label itself (platform.md "extender": "set ... or left the
+        // label unset"); the reference lets a later Dockerfile inherit an earlier one's (D-355).
+        const { [REBASABLE_LABEL]: _inherited, ...labels } = config.Labels ?? {};
+        config = await applyDockerfile(
+          {
+            dockerfile: checkDockerfile(d.text, d.path),
+            config: { ...config, Labels: labels },
+            buildArgs,
+            context: d.context,
+            ...(ignore ? { ignore } : {}),
+            root,
+            run: o.runExecutor ?? spawnRun(log),
+            ...(snap ? { onStep: (s) => (snap as RunSnapshotter).step(s, d.extensionId, log) } : {}),
+          },
+          log,
         );
-    }
-    const final = userOf(config).user;
-    if (kind === 'run' && isRootUser(final))
-      throw extendError(
-        'the final user ID is 0 (root); please add another extension that resets the user to non-root',
-      );
-    if (final !== orig)
-      log.warn(`The original user ID was ${orig} but the final extension left the user ID set to ${final}.`);
-    if (kind === 'build') return { config, dockerfiles: dockerfiles.length };
-    const image = extendedRunImage(base, config, snap?.layers ?? []);
+        rebasable = rebasable && isRebasable(config);
+        config = { ...config, Labels: { ...(config.Labels ?? {}), [REBASABLE_LABEL]: String(rebasable) } };
+        if (snap) current = extendedRunImage(base, config, snap.layers);
+        const now = userOf(config).user;
+        if (isRootUser(now))
+          log.warn(
+            `Extension from ${d.path} changed the user ID from ${user} to ${now}; this must not be the final user ID (a following extension must reset the user).`,
+          );
+      }
+      const final = userOf(config).user;
+      if (kind === 'run' && isRootUser(final))
+        throw extendError(
+          'the final user ID is 0 (root); please add another extension that resets the user to non-root',
+        );
+      if (final !== orig)
+        log.warn(
+          `The original user ID was ${orig} but the final extension left the user ID set to ${final}.`,
+        );
+      return { config, layers: snap?.layers ?? [], dockerfiles: dockerfiles.length };
+    });
+    if (kind === 'build') return { config: applied.config, dockerfiles: applied.dockerfiles };
+    const image = extendedRunImage(base, applied.config, applied.layers);
     await writeExtended(join(o.extended, 'run'), image, log);
-    return { config, image, dockerfiles: dockerfiles.length };
+    return { config: applied.config, image, dockerfiles: applied.dockerfiles };
   } finally {
     await work.remove();
   }

@@ -12,6 +12,7 @@ import {
   type Logger,
   messageOf,
   platformFeatures,
+  timed,
   toPhaseError,
 } from '../platform/index.ts';
 import { logSavedImages } from './export-report.ts';
@@ -80,48 +81,52 @@ export async function rebase(opts: RebaseOptions, log: Logger): Promise<RebaseRe
     );
 
   const { name: runName, image: newBase } = await newRunImage(opts, meta, appRef, store.read, log);
-  const problems = await wrap(async () => rebaseProblems(app.config, newBase.config), 'failed to rebase');
-  let newMeta: LifecycleMetadata = meta;
-  // platform.md `rebaser` (0.12+): the new run image must be listed unless forced; not before.
-  const modern = platformFeatures.rebaseForce(opts.platformApi ?? { major: 0, minor: 12 });
-  if (modern && !runImageAllowed(runName, meta)) {
-    problems.push(
-      `rebase app image: new base image '${runName}' not found in existing run image metadata: ${JSON.stringify(meta.runImage ?? meta.stack?.runImage ?? {})}`,
-    );
-    // With -force the new run image replaces the recorded one (platform.md `rebaser`).
-    newMeta = {
-      ...meta,
-      runImage: { topLayer, reference: '', image: runName },
-      stack: { runImage: { image: runName } },
-    };
-  }
-  for (const p of problems) {
-    if (!opts.force) throw fail(`${p}; please provide -force to override`);
-    log.warn(p);
-  }
+  // D-413: timed from here, as the reference's Rebase (both images open), to before the report.
+  const saved = await timed(log, 'Rebaser', async () => {
+    const problems = await wrap(async () => rebaseProblems(app.config, newBase.config), 'failed to rebase');
+    let newMeta: LifecycleMetadata = meta;
+    // platform.md `rebaser` (0.12+): the new run image must be listed unless forced; not before.
+    const modern = platformFeatures.rebaseForce(opts.platformApi ?? { major: 0, minor: 12 });
+    if (modern && !runImageAllowed(runName, meta)) {
+      problems.push(
+        `rebase app image: new base image '${runName}' not found in existing run image metadata: ${JSON.stringify(meta.runImage ?? meta.stack?.runImage ?? {})}`,
+      );
+      // With -force the new run image replaces the recorded one (platform.md `rebaser`).
+      newMeta = {
+        ...meta,
+        runImage: { topLayer, reference: '', image: runName },
+        stack: { runImage: { image: runName } },
+      };
+    }
+    for (const p of problems) {
+      if (!opts.force) throw fail(`${p}; please provide -force to override`);
+      log.warn(p);
+    }
 
-  const newTop = newBase.config.rootfs.diff_ids.at(-1);
-  if (newTop === undefined) throw fail(`run image ${runName} has no layers`);
-  const labels = rebasedLabelChanges(app.config, newBase.config, modern);
-  newMeta = {
-    ...newMeta,
-    runImage: {
-      ...(newMeta.runImage ?? { image: runName }),
-      topLayer: newTop,
-      reference: store.identifier(runName, newBase),
-    },
-  };
-  const rebased = rebaseImage(app, topLayer, newBase, {
-    config: {
-      removeLabels: labels.remove,
-      labels: { ...labels.set, [LIFECYCLE_METADATA_LABEL]: lifecycleMetadataLabel(newMeta) },
-    },
+    const newTop = newBase.config.rootfs.diff_ids.at(-1);
+    if (newTop === undefined) throw fail(`run image ${runName} has no layers`);
+    const labels = rebasedLabelChanges(app.config, newBase.config, modern);
+    newMeta = {
+      ...newMeta,
+      runImage: {
+        ...(newMeta.runImage ?? { image: runName }),
+        topLayer: newTop,
+        reference: store.identifier(runName, newBase),
+      },
+    };
+    const rebased = rebaseImage(app, topLayer, newBase, {
+      config: {
+        removeLabels: labels.remove,
+        labels: { ...labels.set, [LIFECYCLE_METADATA_LABEL]: lifecycleMetadataLabel(newMeta) },
+      },
+    });
+    log.info(`Saving ${output}...`);
+    const saved = await wrap(() => store.write([...opts.images], rebased), `failed to write image ${output}`);
+    log.info(`Rebased ${appRef} onto ${runName}`);
+    const names = opts.images.map((name) => ({ name }));
+    logSavedImages(log, store.kind, names, saved, rebased.digest);
+    return saved;
   });
-  log.info(`Saving ${output}...`);
-  const saved = await wrap(() => store.write([...opts.images], rebased), `failed to write image ${output}`);
-  log.info(`Rebased ${appRef} onto ${runName}`);
-  const names = opts.images.map((name) => ({ name }));
-  logSavedImages(log, store.kind, names, saved, rebased.digest);
   await writeReport(opts.report, {
     image: {
       tags: [...opts.images],

@@ -30,6 +30,7 @@ import {
   type Logger,
   messageOf,
   platformFeatures,
+  timed,
   toPhaseError,
 } from '../platform/index.ts';
 import { type ImageStoreInputs, imageStore } from './image-store.ts';
@@ -259,30 +260,33 @@ export async function restore(o: RestoreOptions, log: Logger): Promise<void> {
   }
 
   const cache = await openRestoreCache(o, keychain, log);
-  try {
-    let cacheMeta = EMPTY_CACHE_METADATA;
-    if (cache !== undefined) {
-      if (!cache.exists()) log.info('Layer cache not found');
-      cacheMeta = await cache.metadata();
+  // D-413: timed from here, as the reference's Restore (inputs read, analyzed.toml done, cache open).
+  await timed(log, 'Restorer', async () => {
+    try {
+      let cacheMeta = EMPTY_CACHE_METADATA;
+      if (cache !== undefined) {
+        if (!cache.exists()) log.info('Layer cache not found');
+        cacheMeta = await cache.metadata();
+      }
+      const app = lifecycleMetadataFromToml(analyzed?.metadata);
+      const shas = await restoreMetadata(o, group, app, cacheMeta, log);
+      if (o.skipLayers) return;
+      const buildpacks = group.group.map((b) => ({ id: b.id, dir: escapeId(b.id) }));
+      const chown = isRoot();
+      await restoreLayerData({
+        layers: o.layers,
+        buildpacks,
+        cache,
+        cacheMetadata: cacheMeta,
+        restoredShas: shas,
+        chown,
+        log,
+      });
+      // SBOM files exist from Platform API 0.8 (platform-0.8.md "restorer").
+      if (platformFeatures.sbomFiles(o.platformApi))
+        await restoreSboms({ layers: o.layers, buildpacks, cache, cacheMetadata: cacheMeta, chown, log });
+    } catch (e) {
+      throw toPhaseError(e, 'restore', 'failed to restore');
     }
-    const app = lifecycleMetadataFromToml(analyzed?.metadata);
-    const shas = await restoreMetadata(o, group, app, cacheMeta, log);
-    if (o.skipLayers) return;
-    const buildpacks = group.group.map((b) => ({ id: b.id, dir: escapeId(b.id) }));
-    const chown = isRoot();
-    await restoreLayerData({
-      layers: o.layers,
-      buildpacks,
-      cache,
-      cacheMetadata: cacheMeta,
-      restoredShas: shas,
-      chown,
-      log,
-    });
-    // SBOM files exist from Platform API 0.8 (platform-0.8.md "restorer").
-    if (platformFeatures.sbomFiles(o.platformApi))
-      await restoreSboms({ layers: o.layers, buildpacks, cache, cacheMetadata: cacheMeta, chown, log });
-  } catch (e) {
-    throw toPhaseError(e, 'restore', 'failed to restore');
-  }
+  });
 }
