@@ -9,7 +9,8 @@ import { readAnalyzed } from '../files/index.ts';
 import { emptyImage, type Image, layout, mutate } from '../image/index.ts';
 import { layerFromDir } from '../layer/index.ts';
 import { memoryLogger, parseApi } from '../platform/index.ts';
-import { analyze, validateAnalyzeReferences } from './analyze.ts';
+import { analyze } from './analyze.ts';
+import { validateAnalyzeReferences } from './analyze-references.ts';
 import { restoreSbomLayer } from './analyze-sbom.ts';
 
 describe('validateAnalyzeReferences (platform.md `analyzer` Inputs; docs/reference-behaviour.md §0.9)', () => {

@@ -2,12 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { arch as nodeArch, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  anyTargetSatisfied,
   assertNotRootOrUser,
-  type BuildpackModule,
-  buildpackTargets,
   type DetectContext,
-  describeTargets,
   type GroupMember,
   generate,
   ModuleStore,
@@ -22,15 +18,10 @@ import {
   type Analyzed,
   type Group,
   type GroupElement,
-  hasExtensions,
-  mergeSystem,
-  type OrderFile,
   type OsDistro,
   type Plan,
   readAnalyzed,
-  readOrder,
   readRun,
-  readSystem,
   type TargetMetadata,
   writeAnalyzed,
   writeGroup,
@@ -38,16 +29,15 @@ import {
 } from '../files/index.ts';
 import {
   type ApiVersion,
-  buildpackFeatures,
-  checkExperimental,
   LifecycleError,
   type Logger,
   type LogLevel,
   limiter,
   platformFeatures,
   timed,
-  toPhaseError,
 } from '../platform/index.ts';
+import { loadOrder } from './detect-order.ts';
+import { execEnvMismatch, targetMismatch } from './detect-skips.ts';
 import {
   applyEnv,
   type BuildpackUser,
@@ -127,59 +117,6 @@ async function readOsRelease(path: string): Promise<OsDistro | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function initError(e: unknown, what: string): never {
-  // Errors that carry a specific exit code (e.g. 12) keep it (docs/reference-behaviour.md §0.4).
-  throw toPhaseError(e, 'detectInit', `failed to initialize detector: ${what}`);
-}
-
-/**
- * Reads order.toml, merges system.toml's buildpacks into it from Platform API 0.15, applies the
- * experimental guard, and verifies every top-level element (exit 1 / 12).
- */
-async function loadOrder(opts: DetectOptions, store: ModuleStore, log: Logger): Promise<OrderFile> {
-  const order = await withSystem(
-    await readOrder(opts.order).catch((e) => initError(e, 'reading order')),
-    opts,
-    log,
-  );
-  if (hasExtensions(order)) {
-    // Image extensions are experimental before Platform API 0.13 (platform.md "Experimental Features";
-    // platform-0.13.md drops the mark; S-10).
-    if (platformFeatures.extensionsExperimental(opts.platformApi))
-      checkExperimental('Dockerfiles', opts.experimentalMode, log);
-    if (opts.extensions === undefined) {
-      throw new LifecycleError(
-        'ERR_EXTENSIONS_DIR',
-        'failed',
-        `${opts.order} lists image extensions, but no extensions directory was given (-extensions)`,
-      );
-    }
-  }
-  // Every top-level element is looked up and its API verified before anything runs.
-  await Promise.all([
-    ...order.order.flatMap((g) => g.group.map((r) => store.buildpack(r.id, r.version))),
-    ...order.orderExtensions.flatMap((g) => g.group.map((r) => store.extension(r.id, r.version))),
-  ]).catch((e) => initError(e, 'resolving buildpacks'));
-  return order;
-}
-
-/**
- * platform-0.15.md "detector": the `pre` and `post` buildpacks of `<system>` join every group of the
- * order; a missing file means none (D-310).
- */
-async function withSystem(order: OrderFile, opts: DetectOptions, log: Logger): Promise<OrderFile> {
-  if (!platformFeatures.systemBuildpacks(opts.platformApi) || opts.system === undefined) return order;
-  const system = await readSystem(opts.system).catch((e) => initError(e, 'reading system'));
-  if (system === undefined) {
-    log.debug(`No system buildpacks found at ${opts.system}`);
-    return order;
-  }
-  log.debug(
-    `Merging ${system.pre.length} system buildpack(s) before and ${system.post.length} after every group from ${opts.system}`,
-  );
-  return { ...order, order: mergeSystem(order.order, system) };
 }
 
 /** What every bin/detect shares: dirs, env, and the run image target (completed from os-release). */
@@ -271,7 +208,7 @@ export async function detect(opts: DetectOptions, log: Logger): Promise<DetectRe
       lookup: (id, version) => store.buildpack(id, version),
       lookupExtension: (id, version) => store.extension(id, version),
       detect: (mod) => limit(() => runDetect(mod, ctx, buffer)),
-      targetMismatch: (mod) => mismatch(mod, opts.platformApi, ctx.target),
+      targetMismatch: (mod) => targetMismatch(mod, opts.platformApi, ctx.target),
       skipped: (mod) => execEnvMismatch(mod, opts.platformApi, opts.execEnv ?? 'production'),
       log: buffer,
     });
@@ -331,27 +268,4 @@ async function dropFor(opts: DetectOptions, log: Logger): Promise<boolean> {
       `Outputs outside ${opts.layers} are not writable by ${target.uid}:${target.gid}: keeping root, buildpacks run as the user`,
     );
   return ok;
-}
-
-/**
- * platform-0.15.md "Execution Environment": a buildpack of API 0.12+ whose `exec-env` lists neither `*`
- * nor the current value is left out of the group (not a failure), as the reference.
- */
-export function execEnvMismatch(
-  mod: BuildpackModule,
-  platformApi: ApiVersion,
-  execEnv: string,
-): string | undefined {
-  if (!platformFeatures.execEnv(platformApi) || !buildpackFeatures.execEnv(mod.api)) return undefined;
-  const list = mod.descriptor.buildpack.execEnv ?? [];
-  if (list.length === 0 || list.includes('*') || list.includes(execEnv)) return undefined;
-  return `execution environment mismatch; current: ${execEnv}, buildpack supports: ${list.join(', ')}`;
-}
-
-function mismatch(mod: BuildpackModule, platformApi: ApiVersion, target: TargetMetadata): string | undefined {
-  // The target check is gated on Platform API 0.12 for every buildpack API (BUILDPACK-API-VERSIONS.md F).
-  if (!platformFeatures.targetData(platformApi)) return undefined;
-  const targets = buildpackTargets(mod.descriptor, mod.api, mod.hasBinBuild);
-  if (anyTargetSatisfied(target, targets)) return undefined;
-  return `unable to satisfy target os/arch constraints; ${describeTargets(target, targets)}`;
 }

@@ -8,6 +8,7 @@ export * from './go-flags.ts';
 export * from './inputs.ts';
 export * from './limit.ts';
 export * from './log.ts';
+export * from './phase-flags.ts';
 export * from './phases.ts';
 export * from './resolve.ts';
 export * from './version.ts';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseApi } from './api.ts';
 import { isLifecycleError } from './errors.ts';
-import { flagOf, PHASE_DEFS, PHASES, type PhaseName } from './phases.ts';
+import { flagOf } from './phase-flags.ts';
+import { PHASE_DEFS, PHASES, type PhaseName } from './phases.ts';
 import { resolveInputs } from './resolve.ts';
 
 const none = () => false;

@@ -10,7 +10,8 @@ import {
   type PhaseInputs,
   validLogLevel,
 } from './inputs.ts';
-import { checkPositionals, PHASE_DEFS, type PhaseName, phaseInputs } from './phases.ts';
+import { checkPositionals, phaseInputs } from './phase-flags.ts';
+import { PHASE_DEFS, type PhaseName } from './phases.ts';
 
 export interface Resolved {
   readonly inputs: PhaseInputs;
