@@ -1,11 +1,11 @@
 import { closeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { type Header, extract as tarExtract } from 'tar-stream';
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
 import { tarStreamOf } from './extract-input.ts';
 import { placeEntry, splitArchivePath, symlinkClimbsOut } from './extract-path.ts';
-import { refuse, TreeWriter } from './extract-tree.ts';
+import { type EntryAttrs, refuse, TreeWriter } from './extract-tree.ts';
+import { type TarEntry, TarFormatError, TarReader, type TarType } from './tar-reader.ts';
 
 export interface ExtractOptions {
   /** Digest of the bytes read from the stream (compressed blob); checked when the stream ends. */
@@ -22,7 +22,7 @@ export interface ExtractOptions {
    */
   readonly stripPrefix?: string;
   /** Return false to skip an entry (called with the archive name, before any check). */
-  readonly filter?: (name: string, type: Header['type']) => boolean;
+  readonly filter?: (name: string, type: TarType) => boolean;
   /** Restore owners from the archive (default: when running as root). */
   readonly chown?: boolean;
   readonly signal?: AbortSignal;
@@ -57,35 +57,30 @@ export async function extractLayer(
   const input = await tarStreamOf(stream, opts);
   const tree = new TreeWriter(root, opts.chown ?? process.getuid?.() === 0);
   let count = 0;
+  /** The regular file being written: its descriptor, path and attributes. */
+  let open: { fd: number; p: string; attrs: EntryAttrs } | undefined;
+  let current = '';
 
-  const handle = async (h: Header, body: AsyncIterable<Buffer>): Promise<void> => {
+  const entry = (h: TarEntry): void => {
+    current = h.name;
     if (opts.filter && !opts.filter(h.name, h.type)) return;
     const place = placeEntry(h.name, h.type === 'directory', prefix);
     if (place.kind === 'refuse') throw refuse(h.name, place.why);
     if (place.kind === 'skip') return;
     const p = place.rel.length === 0 ? root : join(root, ...place.rel);
     if (place.rel.length > 1) tree.parents(h.name, place.rel);
-    const attrs = { mode: h.mode ?? 0o644, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
+    const attrs = { mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime };
     switch (h.type) {
       case 'directory':
         tree.dir(p, attrs);
         break;
       case 'file':
-      case 'contiguous-file': {
+      case 'contiguous-file':
         if (place.rel.length === 0) throw refuse(h.name, 'it would replace the target directory');
-        const fd = tree.openFile(h.name, p, attrs);
-        let ok = false;
-        try {
-          for await (const chunk of body) tree.write(fd, chunk);
-          ok = true;
-        } finally {
-          if (ok) tree.closeFile(fd, p, attrs);
-          else closeSync(fd);
-        }
+        open = { fd: tree.openFile(h.name, p, attrs), p, attrs };
         break;
-      }
       case 'symlink': {
-        const target = h.linkname ?? '';
+        const target = h.linkname;
         if (symlinkClimbsOut(splitArchivePath(h.name) ?? [], target)) {
           throw refuse(h.name, `symlink target '${target}' climbs out of the archive root`);
         }
@@ -94,9 +89,9 @@ export async function extractLayer(
         break;
       }
       case 'link': {
-        const tp = placeEntry(h.linkname ?? '', false, prefix);
+        const tp = placeEntry(h.linkname, false, prefix);
         const target = tp.kind === 'write' ? join(root, ...tp.rel) : undefined;
-        tree.hardLink(h.name, p, target, h.linkname ?? '');
+        tree.hardLink(h.name, p, target, h.linkname);
         break;
       }
       case 'character-device':
@@ -107,41 +102,48 @@ export async function extractLayer(
     }
     count++;
   };
+  const reader = new TarReader({
+    entry,
+    data(chunk) {
+      if (open !== undefined) tree.write(open.fd, chunk);
+    },
+    end() {
+      const f = open;
+      open = undefined;
+      if (f !== undefined) tree.closeFile(f.fd, f.p, f.attrs);
+    },
+  });
 
-  const ex = tarExtract();
   // A failure of the source (a registry download that gave up) is reported as itself, not as the entry
   // it interrupted: it is not damage of the layer.
-  let upstream: Error | undefined;
-  input.tar.on('error', (e: Error) => {
-    upstream ??= (stream.errored as Error | null) ?? e;
-    ex.destroy(e);
-  });
-  input.tar.pipe(ex);
+  const upstream = () => (stream.errored as Error | null) ?? (input.tar.errored as Error | null) ?? undefined;
+  /** Taken inside the loop: leaving it early destroys the source, with an abort error of its own. */
+  let up: { error: Error | undefined } | undefined;
   try {
-    for await (const entry of ex) {
+    for await (const chunk of input.tar) {
       opts.signal?.throwIfAborted();
       try {
-        await handle(entry.header, entry as unknown as AsyncIterable<Buffer>);
+        reader.push(chunk as Buffer);
       } catch (e) {
-        upstream ??= (stream.errored as Error | null) ?? undefined;
-        if (upstream !== undefined) throw upstream;
-        if (isLifecycleError(e)) throw e;
+        up = { error: upstream() };
+        if (e instanceof TarFormatError || isLifecycleError(e)) throw e;
         throw new LifecycleError(
           'ERR_LAYER_EXTRACT',
           'failed',
-          `failed to extract '${entry.header.name}': ${messageOf(e)}`,
+          `failed to extract '${current}': ${messageOf(e)}`,
           {
             cause: e,
           },
         );
       }
-      entry.resume();
     }
+    reader.finish();
   } catch (e) {
+    const source = (up ?? { error: upstream() }).error;
+    if (open !== undefined) closeSync(open.fd);
+    open = undefined;
     input.tar.destroy();
-    ex.destroy();
-    upstream ??= (stream.errored as Error | null) ?? undefined;
-    const err = upstream !== undefined && !isLifecycleError(e) ? upstream : e;
+    const err = source !== undefined && !isLifecycleError(e) ? source : e;
     if (isLifecycleError(err) || (err instanceof Error && err.name === 'AbortError')) throw err;
     throw new LifecycleError('ERR_LAYER_EXTRACT', 'failed', `failed to read layer: ${messageOf(err)}`, {
       cause: err,
