@@ -156,7 +156,7 @@ async function gunzipHead(path: string): Promise<Buffer> {
 
 /**
  * Whether ADD extracts `path`: a plain tar or a gzip-compressed tar. bzip2, xz and zstd streams
- * holding data, which Docker and kaniko also unpack, are refused rather than copied packed (D-365).
+ * holding data, which Docker unpacks (kaniko only bzip2), are refused rather than copied packed (D-365, D-412).
  * @throws Error naming the file and its compression.
  */
 export async function isArchive(path: string): Promise<boolean> {
