@@ -91,9 +91,11 @@ try {
       m.loads.push(load());
       const g = baseline(cwd, names);
       const p = baseline(cwd, names, 'pigz -1');
-      const e = await runExporter(app, [`${reg.host}/${app.base.split('/').pop()}:r${r}`]);
+      // Each run pushes to repositories of its own: a blob already in the target repository is not sent
+      // again (skopeo checks first), which would compare an upload with no upload.
+      const e = await runExporter(app, [`${reg.host}/${app.base.split('/').pop()}-r${r}:latest`]);
       const dirs = app.layerNames.map((l) => join(app.bp, l));
-      const u = await umociSkopeo(tmp, dirs, `${reg.host}/umoci-${app.layerNames.length}:r${r}`);
+      const u = await umociSkopeo(tmp, dirs, `${reg.host}/umoci-${app.layerNames.length}-r${r}:latest`);
       m.gzip.push(g.seconds);
       m.pigz.push(p.seconds);
       m.exp.push(e.seconds);
@@ -104,7 +106,7 @@ try {
       m.rU.push(e.seconds / u);
       m.cP.push(e.cpu / p.cpu);
       if (compare) {
-        const o = await runExporter(app, [`${reg.host}/${app.base.split('/').pop()}-old:r${r}`], {
+        const o = await runExporter(app, [`${reg.host}/${app.base.split('/').pop()}-old-r${r}:latest`], {
           lifecycle: compare,
         });
         m.rO.push(e.seconds / o.seconds);
@@ -128,18 +130,19 @@ try {
 
   // No-op re-export of the big case: previous image = its last export, nothing changed.
   const big = cases[0];
-  const prev = await remote.image(`${reg.host}/big:r${runs - 1}`);
+  const lastRepo = `${reg.host}/big-r${runs - 1}`;
+  const prev = await remote.image(`${lastRepo}:latest`);
   await writeAnalyzed(
     big,
     runRef,
-    previousToml({ ...prev, reference: `${reg.host}/big@${prev.digest}` }, big),
+    previousToml({ ...prev, reference: `${lastRepo}@${prev.digest}` }, big),
   );
   const uploads = () =>
     reg.requests().filter((q) => q.method === 'PUT' && q.uri.includes('/blobs/uploads/')).length;
   const noop = [];
   const before = uploads();
-  for (let r = 0; r < runs; r++) noop.push((await runExporter(big, [`${reg.host}/big:noop${r}`])).seconds);
-  const same = (await remote.image(`${reg.host}/big:noop0`)).digest === prev.digest;
+  for (let r = 0; r < runs; r++) noop.push((await runExporter(big, [`${lastRepo}:noop${r}`])).seconds);
+  const same = (await remote.image(`${lastRepo}:noop0`)).digest === prev.digest;
   console.log(
     `no-op re-export: median ${f2(median(noop))} s, ${uploads() - before} blob(s) uploaded in ${runs} runs, same digest: ${same}`,
   );

@@ -11,7 +11,7 @@ import {
   rebase,
   restore,
 } from '../phase/index.ts';
-import { LifecycleError, type PhaseInputs, type PhaseName, parseGoBool, timed } from '../platform/index.ts';
+import { LifecycleError, type PhaseInputs, type PhaseName, parseGoBool } from '../platform/index.ts';
 import { LAUNCHER_INFO } from './build-info.ts';
 import type { PhaseContext } from './context.ts';
 
@@ -148,22 +148,19 @@ export const RUNNERS: Readonly<Record<PhaseName, Runner>> = {
     await guardExtendedLayers(i.extended, platformApi, env['CNB_EXPERIMENTAL_MODE'], log);
     const sourceDateEpoch = env['SOURCE_DATE_EPOCH'];
     const execEnv = env['CNB_EXEC_ENV'] || 'production';
-    // D-413: timed once the flags are checked (the reference's timer starts later still, after
-    // group.toml, analyzed.toml and the cache are read, which exportImage does inside).
-    await timed(log, 'Exporter', () =>
-      exportImage(
-        {
-          ...i,
-          env,
-          dockerHost: dockerHostFrom(env),
-          platformApi,
-          dropPrivileges: true,
-          launcherInfo: LAUNCHER_INFO,
-          sourceDateEpoch,
-          execEnv,
-        },
-        log,
-      ),
+    // D-413: exportImage times itself once its inputs are read.
+    await exportImage(
+      {
+        ...i,
+        env,
+        dockerHost: dockerHostFrom(env),
+        platformApi,
+        dropPrivileges: true,
+        launcherInfo: LAUNCHER_INFO,
+        sourceDateEpoch,
+        execEnv,
+      },
+      log,
     );
   },
   creator: async ({ inputs: i, env, platformApi, log }) => {

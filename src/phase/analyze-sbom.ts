@@ -51,7 +51,9 @@ export async function restoreSbomLayer(
   await mkdir(layers, { recursive: true });
   const tmp = await mkdtemp(join(layers, '.sbom-restore-'));
   try {
-    const stream = fromCache ? createReadStream(cached) : await layer!.uncompressed();
+    const stream = fromCache
+      ? createReadStream(cached, { highWaterMark: 1 << 20 })
+      : await layer!.uncompressed();
     await extractLayer(stream, tmp, { compression: 'none', chown: false, expectDiffID: diffID });
     const found = await findSbomDir(tmp);
     if (found === undefined) {

@@ -1,6 +1,6 @@
 import { readGroup } from '../files/index.ts';
 import { auth, daemon, parseReference } from '../image/index.ts';
-import { LifecycleError, type Logger, platformFeatures, timed } from '../platform/index.ts';
+import { LifecycleError, type Logger, platformFeatures } from '../platform/index.ts';
 import { type AnalyzeOptions, analyze } from './analyze.ts';
 import { type BuildOptions, build } from './build.ts';
 import { type DetectOptions, detect } from './detect.ts';
@@ -77,7 +77,7 @@ async function phases(
 ): Promise<ExportResult> {
   // The creator's options carry the phases' input names, so each phase takes them as they are.
   const docker = user.dockerConnect ? { dockerConnect: user.dockerConnect } : {};
-  // D-385, D-413: each phase times itself as the reference's do; the exporter is timed here.
+  // D-385, D-413: each phase times itself as the reference's do.
   log.phase('ANALYZING');
   await analyze({ ...o, skipLayers: o.skipRestore, keychain, manageUser: false, ...docker }, log);
 
@@ -102,7 +102,5 @@ async function phases(
   await build(bpEnv, log);
 
   log.phase('EXPORTING');
-  return timed(log, 'Exporter', () =>
-    exportImage({ ...o, images: [o.image, ...o.tags], dropPrivileges: false, keychain, ...docker }, log),
-  );
+  return exportImage({ ...o, images: [o.image, ...o.tags], dropPrivileges: false, keychain, ...docker }, log);
 }

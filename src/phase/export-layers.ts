@@ -120,7 +120,11 @@ export function layerMaker(opts: LayerMakerOptions): LayerMaker {
     opts.progress?.name(layer.digest, spec.id);
     if (follow && !follow.finish(layer.digest, layer.size))
       // Our own temp blob, just hashed while written: read as it is (the registry checks the digest).
-      opts.early?.push({ digest: layer.digest, size: layer.size, open: async () => createReadStream(path) });
+      opts.early?.push({
+        digest: layer.digest,
+        size: layer.size,
+        open: async () => createReadStream(path, { highWaterMark: 1 << 20 }),
+      });
     opts.progress?.done(spec.id, { tarBytes, size: layer.size, reused: false });
     return { layer, diffID: layer.diffID, reused: false };
   };

@@ -134,112 +134,116 @@ async function exportAsUser(
   if (runRef === '')
     throw new LifecycleError('ERR_INVALID_ARGS', 'invalidArgs', 'run image not found in analyzed metadata');
   const cache = await openCacheFor(o, keychain, log, progress.uploads);
-  const uid = o.uid ?? 0;
-  const gid = o.gid ?? 0;
-  let tmp: string | undefined;
-  try {
-    const meta = await readBuildMetadata(join(o.layers, 'config', 'metadata.toml'));
-    checkProcessTypes(meta, log);
-    const ep = entrypoint(meta, o.processType, log);
-    const project = await readProjectMetadata(o.projectMetadata);
-    // platform.md "run.toml" from 0.12; stack.toml before (platform-0.11.md "exporter").
-    const runToml = platformFeatures.runToml(o.platformApi);
-    const run = runToml ? await readRun(o.run) : await readStack(o.stack ?? '/cnb/stack.toml');
-    await copyLifecycleSboms(o.launcherSbom, o.layers, o.platformApi, log);
-    tmp = await mkdtemp(join(o.tmpDir ?? tmpdir(), 'cnb-export-'));
+  // D-413: the reference's timer starts here, once group.toml and analyzed.toml are read and the cache is
+  // open; a run refused on those prints no Timer line.
+  return timed(log, 'Exporter', async () => {
+    const uid = o.uid ?? 0;
+    const gid = o.gid ?? 0;
+    let tmp: string | undefined;
+    try {
+      const meta = await readBuildMetadata(join(o.layers, 'config', 'metadata.toml'));
+      checkProcessTypes(meta, log);
+      const ep = entrypoint(meta, o.processType, log);
+      const project = await readProjectMetadata(o.projectMetadata);
+      // platform.md "run.toml" from 0.12; stack.toml before (platform-0.11.md "exporter").
+      const runToml = platformFeatures.runToml(o.platformApi);
+      const run = runToml ? await readRun(o.run) : await readStack(o.stack ?? '/cnb/stack.toml');
+      await copyLifecycleSboms(o.launcherSbom, o.layers, o.platformApi, log);
+      tmp = await mkdtemp(join(o.tmpDir ?? tmpdir(), 'cnb-export-'));
 
-    const runImage = await readImage(store, runRef, 'run image');
-    // platform.md "exporter": an extended run image's config and extension layers are the base.
-    const extended = analyzed.runImage?.extend
-      ? await readExtendedRun(o.extended ?? join(o.layers, 'extended'), log)
-      : undefined;
-    for (const l of extended?.layers ?? []) log.info(`Adding extension layer ${l.id}`);
-    const prevRef = analyzed.previousImage?.reference ?? '';
-    let previous: Image | undefined;
-    if (prevRef !== '') {
-      previous = await store.read(readable(store, prevRef));
-      if (previous) log.info(`Reusing layers from image '${prevRef}'`);
-    }
-    const previousMeta: LifecycleMetadata = previous ? lifecycleMetadataFromToml(analyzed.metadata) : {};
-    const previousLayers = new Map<string, Layer>();
-    for (const l of previous?.layers ?? []) previousLayers.set(l.diffID, l);
-    const early = store.early?.(o.images[0] as string);
-    const maker = layerMaker({
-      tmpDir: tmp,
-      previous: previousLayers,
-      ...(early ? { early } : {}),
-      progress,
-      ...(o.threads === undefined ? {} : { threads: o.threads }),
-    });
-    const epoch = platformFeatures.sourceDateEpoch(o.platformApi) ? o.sourceDateEpoch : undefined;
-    const created = createdTime(epoch, log);
+      const runImage = await readImage(store, runRef, 'run image');
+      // platform.md "exporter": an extended run image's config and extension layers are the base.
+      const extended = analyzed.runImage?.extend
+        ? await readExtendedRun(o.extended ?? join(o.layers, 'extended'), log)
+        : undefined;
+      for (const l of extended?.layers ?? []) log.info(`Adding extension layer ${l.id}`);
+      const prevRef = analyzed.previousImage?.reference ?? '';
+      let previous: Image | undefined;
+      if (prevRef !== '') {
+        previous = await store.read(readable(store, prevRef));
+        if (previous) log.info(`Reusing layers from image '${prevRef}'`);
+      }
+      const previousMeta: LifecycleMetadata = previous ? lifecycleMetadataFromToml(analyzed.metadata) : {};
+      const previousLayers = new Map<string, Layer>();
+      for (const l of previous?.layers ?? []) previousLayers.set(l.diffID, l);
+      const early = store.early?.(o.images[0] as string);
+      const maker = layerMaker({
+        tmpDir: tmp,
+        previous: previousLayers,
+        ...(early ? { early } : {}),
+        progress,
+        ...(o.threads === undefined ? {} : { threads: o.threads }),
+      });
+      const epoch = platformFeatures.sourceDateEpoch(o.platformApi) ? o.sourceDateEpoch : undefined;
+      const created = createdTime(epoch, log);
 
-    const cacheTmp = tmp;
-    const doCache = async () => {
-      if (cache === undefined) return;
-      try {
-        await timed(log, 'Cache', () =>
-          exportCache(
-            {
-              cache,
-              group: group.group,
-              layers: o.layers,
-              uid,
-              gid,
-              maker,
-              tmpDir: cacheTmp,
-              sbom: platformFeatures.sbomFiles(o.platformApi),
-            },
-            log,
-          ),
+      const cacheTmp = tmp;
+      const doCache = async () => {
+        if (cache === undefined) return;
+        try {
+          await timed(log, 'Cache', () =>
+            exportCache(
+              {
+                cache,
+                group: group.group,
+                layers: o.layers,
+                uid,
+                gid,
+                maker,
+                tmpDir: cacheTmp,
+                sbom: platformFeatures.sbomFiles(o.platformApi),
+              },
+              log,
+            ),
+          );
+        } catch (e) {
+          log.warn(`Failed to export cache: ${messageOf(e)}`);
+        }
+      };
+      const doImage = async () => {
+        try {
+          return await imageExport();
+        } finally {
+          maker.abandon();
+        }
+      };
+      const imageExport = () =>
+        exportAppImage(
+          {
+            o,
+            store,
+            group: group.group,
+            meta,
+            project,
+            entrypoint: ep,
+            run,
+            runToml,
+            analyzed,
+            runRef,
+            runImage,
+            extended,
+            prevRef,
+            previousMeta,
+            previousLayers,
+            maker,
+            created,
+          },
+          log,
         );
-      } catch (e) {
-        log.warn(`Failed to export cache: ${messageOf(e)}`);
+      // D-386: the image and the cache at once whenever there is more than one core (or -parallel).
+      if (o.parallel || availableParallelism() > 1) {
+        const [image, cache] = await Promise.allSettled([doImage(), doCache()]);
+        if (cache.status === 'rejected') log.warn(`Failed to export cache: ${messageOf(cache.reason)}`);
+        if (image.status === 'rejected') throw image.reason;
+        return image.value;
       }
-    };
-    const doImage = async () => {
-      try {
-        return await imageExport();
-      } finally {
-        maker.abandon();
-      }
-    };
-    const imageExport = () =>
-      exportAppImage(
-        {
-          o,
-          store,
-          group: group.group,
-          meta,
-          project,
-          entrypoint: ep,
-          run,
-          runToml,
-          analyzed,
-          runRef,
-          runImage,
-          extended,
-          prevRef,
-          previousMeta,
-          previousLayers,
-          maker,
-          created,
-        },
-        log,
-      );
-    // D-386: the image and the cache at once whenever there is more than one core (or -parallel).
-    if (o.parallel || availableParallelism() > 1) {
-      const [image, cache] = await Promise.allSettled([doImage(), doCache()]);
-      if (cache.status === 'rejected') log.warn(`Failed to export cache: ${messageOf(cache.reason)}`);
-      if (image.status === 'rejected') throw image.reason;
-      return image.value;
+      const result = await doImage();
+      await doCache();
+      return result;
+    } catch (e) {
+      throw toPhaseError(e, 'export', 'failed to export');
+    } finally {
+      if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
     }
-    const result = await doImage();
-    await doCache();
-    return result;
-  } catch (e) {
-    throw toPhaseError(e, 'export', 'failed to export');
-  } finally {
-    if (tmp !== undefined) await rm(tmp, { recursive: true, force: true }).catch(() => {});
-  }
+  });
 }

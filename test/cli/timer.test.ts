@@ -45,6 +45,7 @@ describe('Timer lines (black box)', () => {
     noTimer(await ws.builder([...DEBUG, '-group', join(missing, 'group.toml')]));
     noTimer(await run('restorer', [...layers, '-group', join(missing, 'group.toml')]));
     noTimer(await run('extender', [...layers, '-analyzed', join(missing, 'analyzed.toml'), '-kind', 'run']));
+    noTimer(await run('exporter', [...layers, '-group', join(missing, 'group.toml'), 'registry.test/app']));
     // flags the phase refuses (exit 3): a bad reference, -run-image for the exporter, both run images
     noTimer(await run('analyzer', [...layers, '-run-image', 'run', 'Not/A:Reference!']), 3);
     noTimer(await run('exporter', [...layers, '-run-image', 'other/run', 'registry.test/app']), 3);
