@@ -132,11 +132,7 @@ try {
   const big = cases[0];
   const lastRepo = `${reg.host}/big-r${runs - 1}`;
   const prev = await remote.image(`${lastRepo}:latest`);
-  await writeAnalyzed(
-    big,
-    runRef,
-    previousToml({ ...prev, reference: `${lastRepo}@${prev.digest}` }, big),
-  );
+  await writeAnalyzed(big, runRef, previousToml({ ...prev, reference: `${lastRepo}@${prev.digest}` }, big));
   const uploads = () =>
     reg.requests().filter((q) => q.method === 'PUT' && q.uri.includes('/blobs/uploads/')).length;
   const noop = [];
