@@ -184,7 +184,7 @@ describe('applyDockerfile', () => {
     );
   });
 
-  it('heredocs: a RUN of only a heredoc is a script on stdin, others follow the command; COPY writes them', async () => {
+  it('heredocs: a RUN of only a heredoc is the command string or a #! script on fd 3, others follow the command; COPY writes them', async () => {
     const { runs } = await apply(
       [
         'ARG base_image',
@@ -213,11 +213,19 @@ describe('applyDockerfile', () => {
       ].join('\n'),
     );
     assert.deepEqual(
-      runs.map((r) => [r.argv, r.stdin]),
+      runs.map((r) => r.argv),
       [
-        [['/bin/sh', '-c', 'sh'], 'echo "$HOME"\n'],
-        [['/usr/bin/python3', '-u', '/dev/stdin'], '#!/usr/bin/python3 -u\nprint(1)\n'],
-        [['/bin/sh', '-c', 'cat <<A > /a && cat <<B > /b\na\nA\nb\nB'], undefined],
+        ['/bin/sh', '-c', 'echo "$HOME"\n'],
+        [
+          '/bin/sh',
+          '-c',
+          `exec "$@" 3<<'CNB_HEREDOC_SCRIPT'\n#!/usr/bin/python3 -u\nprint(1)\nCNB_HEREDOC_SCRIPT\n`,
+          'sh',
+          '/usr/bin/python3',
+          '-u',
+          '/dev/fd/3',
+        ],
+        ['/bin/sh', '-c', 'cat <<A > /a && cat <<B > /b\na\nA\nb\nB'],
       ],
     );
     assert.equal(await readFile(join(root, 'opt', 'docs', 'one'), 'utf8'), 'first $HOME\n');

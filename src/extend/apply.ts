@@ -15,8 +15,6 @@ export interface RunCommand {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly user: RunUser;
-  /** Standard input (a RUN that is only a heredoc gets its script here). */
-  readonly stdin?: string;
   /** `RUN ...` as written, for logs. */
   readonly text: string;
 }
@@ -107,34 +105,41 @@ function declareArgs(
   }
 }
 
+/** A heredoc delimiter that is not a line of `body`. */
+function delimiterFor(body: string): string {
+  const lines = new Set(body.split('\n'));
+  let d = 'CNB_HEREDOC_SCRIPT';
+  for (let n = 1; lines.has(d); n++) d = `CNB_HEREDOC_SCRIPT_${n}`;
+  return d;
+}
+
 /**
- * The argv (and stdin) of a shell-form RUN with heredocs (D-359): a RUN that is only `<<NAME` runs the
- * body as a script (through its `#!` interpreter if it has one, else `sh` under the SHELL, as kaniko
- * does, but from stdin so the outer shell does not expand the body); otherwise the bodies and
- * terminators follow the command line, for the shell to read as here-documents (kaniko, BuildKit).
+ * The argv of a shell-form RUN with heredocs (D-359, D-422). A RUN that is only `<<NAME` runs the body as
+ * a script, as BuildKit does: without a `#!` line as the SHELL's command string (`/bin/sh -c <body>`, so
+ * no outer shell expands it), with one through its interpreter reading `/dev/fd/3`, which the SHELL opens
+ * on a quoted here-document of the body (a real pipe or file: the `pipe` stdio of Node is a socket, which
+ * `/dev/fd/N` cannot open). Standard input is never the script, so commands in it that read stdin get
+ * end-of-file instead of the rest of the script. Any other RUN gets the bodies and terminators after its
+ * command line, for the shell to read as here-documents (kaniko, BuildKit).
  */
-function heredocRun(
-  shell: readonly string[],
-  rest: string,
-  ins: Instruction,
-): { argv: string[]; stdin?: string } {
+export function heredocRun(shell: readonly string[], rest: string, ins: Instruction): string[] {
   const docs = ins.heredocs ?? [];
   const only = docs.length === 1 ? docs[0] : undefined;
   if (only && heredocMarkerName(rest) === only.name) {
     const bang = /^#!(.*)\n/.exec(only.data);
     const interp = bang?.[1]?.trim().split(/\s+/).filter(Boolean);
-    if (interp && interp.length > 0) return { argv: [...interp, '/dev/stdin'], stdin: only.data };
-    return { argv: [...shell, 'sh'], stdin: only.data };
+    if (interp === undefined || interp.length === 0) return [...shell, only.data];
+    const end = delimiterFor(only.data);
+    const body = only.data.endsWith('\n') ? only.data : `${only.data}\n`;
+    return [...shell, `exec "$@" 3<<'${end}'\n${body}${end}\n`, 'sh', ...interp, '/dev/fd/3'];
   }
-  return { argv: [...shell, rest + docs.map((h) => `\n${h.data}${h.name}`).join('')] };
+  return [...shell, rest + docs.map((h) => `\n${h.data}${h.name}`).join('')];
 }
 
 async function runStep(o: ApplyOptions, b: Build, root: string, ins: Instruction): Promise<void> {
   const exec = execForm(ins.args);
   const shell = (b.config['Shell'] as string[] | undefined) ?? ['/bin/sh', '-c'];
-  const { argv, stdin } = exec
-    ? { argv: exec, stdin: undefined }
-    : heredocRun(shell, leadingFlags(ins.args).rest, ins);
+  const argv = exec ?? heredocRun(shell, leadingFlags(ins.args).rest, ins);
   const db = await readUserDb(root);
   const user = resolveRunUser(db, b.config['User'] as string | undefined);
   // The image's environment and the declared args only: never the lifecycle's own (D-351).
@@ -142,7 +147,7 @@ async function runStep(o: ApplyOptions, b: Build, root: string, ins: Instruction
   env['PATH'] ??= DEFAULT_PATH;
   env['HOME'] ??= user.home;
   const cwd = (b.config['WorkingDir'] as string | undefined) || '/';
-  await o.run({ argv, env, cwd, user, text: `RUN ${ins.args}`, ...(stdin !== undefined ? { stdin } : {}) });
+  await o.run({ argv, env, cwd, user, text: `RUN ${ins.args}` });
 }
 
 async function copyStep(o: ApplyOptions, b: Build, root: string, ins: Instruction): Promise<void> {

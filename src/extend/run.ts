@@ -19,13 +19,10 @@ export function spawnRun(log: Logger): RunExecutor {
       const child = spawn(file, args, {
         env: { ...cmd.env },
         cwd: cmd.cwd,
-        stdio: [cmd.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        // Standard input is empty, as in `docker build` (a heredoc script comes another way, D-422).
+        stdio: ['ignore', 'pipe', 'pipe'],
         ...(asUser ? { uid: cmd.user.uid, gid: cmd.user.gid } : {}),
       });
-      if (cmd.stdin !== undefined && child.stdin) {
-        child.stdin.on('error', () => {}); // a script that exits early closes its stdin
-        child.stdin.end(cmd.stdin);
-      }
       child.stdout?.on('data', (c: Buffer) => log.stdout(c));
       child.stderr?.on('data', (c: Buffer) => log.stderr(c));
       child.on('error', (e) => reject(new Error(`cannot run ${file}: ${e.message}`)));
