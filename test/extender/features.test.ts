@@ -61,6 +61,8 @@ const DOCKERFILE = [
   'RUN [[ -n "$BASH_VERSION" ]] && useradd -l -m -u 1003 -g ${group_id} -s /bin/bash appuser',
   'RUN <<EOF',
   'set -e',
+  // D-422: stdin is empty; before, this cat read the rest of the script and nothing below ran.
+  'cat > /dev/null',
   'mkdir -p /opt/feat',
   'echo "a script" > /opt/feat/script.txt',
   'chmod 751 /opt/feat',
@@ -70,6 +72,11 @@ const DOCKERFILE = [
   'EOF',
   'COPY <<EOF /opt/feat/copied.txt',
   'copied from a heredoc',
+  'EOF',
+  'RUN <<EOF',
+  '#!/bin/bash -e',
+  'cat > /dev/null',
+  'echo "from a #! script: $0" > /opt/feat/shebang.txt',
   'EOF',
   'COPY . /opt/ctx/',
   'ADD bundle.tar.gz /opt/bundle/',
@@ -86,11 +93,12 @@ const DOCKERFILE = [
  * reads no heredocs): each heredoc instruction replaced by the RUN that makes the same files.
  */
 const CLASSIC = DOCKERFILE.replace(
-  /RUN <<EOF\n[\s\S]*?\nEOF\nRUN cat <<'EOF' > \/opt\/feat\/here.txt\n.*\nEOF\nCOPY <<EOF \/opt\/feat\/copied.txt\n.*\nEOF/,
+  /RUN <<EOF\n[\s\S]*?\nEOF\nRUN cat <<'EOF' > \/opt\/feat\/here.txt\n.*\nEOF\nCOPY <<EOF \/opt\/feat\/copied.txt\n.*\nEOF\nRUN <<EOF\n#![\s\S]*?\nEOF/,
   [
     'RUN set -e; mkdir -p /opt/feat; echo "a script" > /opt/feat/script.txt; chmod 751 /opt/feat',
     "RUN echo 'heredoc in a command' > /opt/feat/here.txt",
     "RUN echo 'copied from a heredoc' > /opt/feat/copied.txt",
+    "RUN echo 'from a #! script: /dev/fd/3' > /opt/feat/shebang.txt",
   ].join('\n'),
 );
 
