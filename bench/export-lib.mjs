@@ -3,7 +3,9 @@
  * optionally under `node --cpu-prof`), the baselines measured on the same data in the same run
  * (`tar | gzip -1 | sha256sum`, `tar | pigz -1 | sha256sum`, `umoci insert` + `skopeo copy`), medians.
  */
+
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -196,3 +198,9 @@ export const layerDirs = (app) => ({
   cwd: app.bp,
   names: app.layerNames.map((l) => basename(join(app.bp, l))),
 });
+
+/** CPU seconds (user + system) process `pid` has used so far, from `/proc/<pid>/stat`. */
+export function processCpu(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -43,6 +43,8 @@ export interface RegistryHandle {
   readonly storageDir: string;
   /** The registry's JSON log. */
   readonly logPath: string;
+  /** The registry process (benchmarks read its CPU time from `/proc/<pid>/stat`). */
+  readonly pid: number;
   /** Completed requests, parsed from the log ("response completed" lines). */
   requests(): RegistryRequest[];
   stop(): Promise<void>;
@@ -203,6 +205,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Re
       dir,
       storageDir,
       logPath,
+      pid: child.pid ?? 0,
       requests: () => parseLog(logPath),
       stop: () => {
         stopped ??= new Promise<void>((resolve) => {
