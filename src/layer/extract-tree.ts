@@ -20,7 +20,6 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
 import { LifecycleError } from '../platform/index.ts';
 
 /**
@@ -52,13 +51,9 @@ export function refuse(name: string, why: string): LifecycleError {
   );
 }
 
+/** lstat, undefined when nothing is there (without building an exception: this runs once per directory). */
 function lstatOrUndefined(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    throw e;
-  }
+  return lstatSync(p, { throwIfNoEntry: false });
 }
 
 export class TreeWriter {
@@ -82,11 +77,23 @@ export class TreeWriter {
     this.safeDirs.add(root);
   }
 
-  /** Makes sure every parent of `rel` below the root is a directory, creating missing ones (0755). */
+  /** `root` joined with clean components (no empty, `.` or `..` parts: extract-path.ts made them). */
+  path(rel: readonly string[], n = rel.length): string {
+    let p = this.root === '/' ? '' : this.root;
+    for (let i = 0; i < n; i++) p += `/${rel[i]}`;
+    return p === '' ? '/' : p;
+  }
+
+  /**
+   * Makes sure every parent of `rel` below the root is a directory, creating missing ones (0755). A parent
+   * already known safe means all of its ancestors are (a directory is never replaced by a symlink or
+   * a file here), which is the common case: entries come directory by directory.
+   */
   parents(name: string, rel: readonly string[]): void {
-    let p = this.root;
+    if (this.safeDirs.has(this.path(rel, rel.length - 1))) return;
+    let p = this.root === '/' ? '' : this.root;
     for (let i = 0; i < rel.length - 1; i++) {
-      p = join(p, rel[i]!);
+      p += `/${rel[i]}`;
       if (this.safeDirs.has(p)) continue;
       try {
         mkdirSync(p, 0o755);

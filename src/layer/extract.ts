@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
 import { tarStreamOf } from './extract-input.ts';
@@ -67,7 +67,7 @@ export async function extractLayer(
     const place = placeEntry(h.name, h.type === 'directory', prefix);
     if (place.kind === 'refuse') throw refuse(h.name, place.why);
     if (place.kind === 'skip') return;
-    const p = place.rel.length === 0 ? root : join(root, ...place.rel);
+    const p = tree.path(place.rel);
     if (place.rel.length > 1) tree.parents(h.name, place.rel);
     const attrs = { mode: h.mode, uid: h.uid, gid: h.gid, mtime: h.mtime };
     switch (h.type) {
@@ -90,7 +90,7 @@ export async function extractLayer(
       }
       case 'link': {
         const tp = placeEntry(h.linkname, false, prefix);
-        const target = tp.kind === 'write' ? join(root, ...tp.rel) : undefined;
+        const target = tp.kind === 'write' ? tree.path(tp.rel) : undefined;
         tree.hardLink(h.name, p, target, h.linkname);
         break;
       }
