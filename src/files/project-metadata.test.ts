@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { plain, withTempDir } from '../../test/support/temp-dir.ts';
 import {
   parseProjectMetadata,
   projectMetadataLabel,
@@ -10,17 +9,6 @@ import {
   writeProjectMetadata,
 } from './project-metadata.ts';
 import { parseToml } from './toml.ts';
-
-const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'files-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 // platform.md "project-metadata.toml (TOML)".
 describe('project-metadata.toml', () => {
@@ -36,7 +24,7 @@ describe('project-metadata.toml', () => {
   for (const [name, text, want] of cases)
     it(name, () => assert.deepEqual(plain(parseProjectMetadata(parseToml(text, 'p'), 'p')), want));
   it('a missing file is empty; round-trips; label JSON', () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const f = join(dir, 'project-metadata.toml');
       assert.deepEqual(await readProjectMetadata(f), {});
       await writeProjectMetadata(f, { source: { type: 'git', version: { commit: 'abc' } } });

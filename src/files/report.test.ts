@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { plain, withTempDir } from '../../test/support/temp-dir.ts';
 import { parseReport, readReport, reportToToml, writeReport } from './report.ts';
 import { parseToml } from './toml.ts';
-
-const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'files-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 // platform.md "report.toml (TOML)".
 describe('report.toml', () => {
@@ -37,7 +25,7 @@ describe('report.toml', () => {
     assert.throws(() => parseReport(parseToml('[image]\nmanifest-size = "x"', 'r'), 'r'), /manifest-size/);
   });
   it('round-trips through a file', () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const f = join(dir, 'report.toml');
       const r = { image: { tags: ['a', 'b'], digest: 'sha256:d', manifestSize: 7 } };
       await writeReport(f, r);

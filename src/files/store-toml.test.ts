@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { plain, withTempDir } from '../../test/support/temp-dir.ts';
 import { readStoreToml, writeStoreToml } from './store-toml.ts';
-
-const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'files-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 // buildpack.md "store.toml (TOML)".
 describe('store.toml', () => {
   it('round-trips [metadata]; missing is undefined; other keys are ignored', () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const f = join(dir, 'store.toml');
       assert.equal(await readStoreToml(f), undefined);
       await writeStoreToml(f, { metadata: { a: 1, b: { c: 'd' } } });

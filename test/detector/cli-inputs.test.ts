@@ -10,7 +10,6 @@ import { BUILDPACKS, orderToml, show, type Workspace, workspace } from '../suppo
  */
 describe('detector: input precedence (black box)', () => {
   let ws: Workspace;
-  const ids = async (rel: string) => ((await ws.readToml(rel))['group'] as { id: string }[]).map((g) => g.id);
 
   before(async () => {
     ws = await workspace();
@@ -36,7 +35,7 @@ describe('detector: input precedence (black box)', () => {
       { bare: true },
     );
     assert.equal(run.code, 0, show(run));
-    assert.deepEqual(await ids('env-group.toml'), ['phases/second']);
+    assert.deepEqual(await ws.groupIds('env-group.toml'), ['phases/second']);
     assert.equal(await ws.exists('env-plan.toml'), true);
     const args = await ws.args('second', 'detect');
     assert.equal(args['cwd'], ws.app, 'bin/detect runs in CNB_APP_DIR');
@@ -52,7 +51,7 @@ describe('detector: input precedence (black box)', () => {
       },
     );
     assert.equal(run.code, 0, show(run));
-    assert.deepEqual(await ids('flag-group.toml'), ['phases/api07']);
+    assert.deepEqual(await ws.groupIds('flag-group.toml'), ['phases/api07']);
     assert.equal(await ws.exists('flag-plan.toml'), true);
     assert.equal(await ws.exists('env-only-group.toml'), false);
     assert.equal(await ws.exists('env-only-plan.toml'), false);
@@ -66,19 +65,19 @@ describe('detector: input precedence (black box)', () => {
       },
     );
     assert.equal(run.code, 0, show(run));
-    assert.deepEqual(await ids('g1.toml'), ['phases/second']);
+    assert.deepEqual(await ws.groupIds('g1.toml'), ['phases/second']);
   });
 
   it('<layers>/order.toml is used when no order is given (over the /cnb/order.toml default)', async () => {
     const run = await ws.detector(['-group', join(ws.root, 'g2.toml')]);
     assert.equal(run.code, 0, show(run));
-    assert.deepEqual(await ids('g2.toml'), ['phases/api07']);
+    assert.deepEqual(await ws.groupIds('g2.toml'), ['phases/api07']);
   });
 
   it('an order set explicitly is never overridden by <layers>/order.toml (§0.5)', async () => {
     const run = await ws.detector([], { CNB_ORDER_PATH: join(ws.root, 'other', 'order.toml') });
     assert.equal(run.code, 0, show(run));
-    assert.deepEqual(await ids('layers/group.toml'), ['phases/second']);
+    assert.deepEqual(await ws.groupIds('layers/group.toml'), ['phases/second']);
   });
 
   it('<layers> defaults follow the final layers dir: -layers beats CNB_LAYERS_DIR for order, group and plan', async () => {
@@ -89,7 +88,7 @@ describe('detector: input precedence (black box)', () => {
       { bare: true },
     );
     assert.equal(run.code, 0, show(run));
-    assert.deepEqual(await ids('other-layers/group.toml'), ['phases/third']);
+    assert.deepEqual(await ws.groupIds('other-layers/group.toml'), ['phases/third']);
     assert.equal(await ws.exists('other-layers/plan.toml'), true);
   });
 
@@ -121,7 +120,7 @@ describe('detector: input precedence (black box)', () => {
         { bare: true, cwd: ws.root },
       );
       assert.equal(run.code, 0, show(run));
-      assert.deepEqual(await ids('custom_group.toml'), ['phases/api07']);
+      assert.deepEqual(await ws.groupIds('custom_group.toml'), ['phases/api07']);
       assert.equal(await ws.exists('custom_plan.toml'), true);
       const args = await ws.args('api07', 'detect');
       assert.equal(args['cwd'], ws.app, 'bin/detect runs in the absolute app dir');
@@ -135,7 +134,7 @@ describe('detector: input precedence (black box)', () => {
         { cwd: ws.root },
       );
       assert.equal(run.code, 0, show(run));
-      assert.deepEqual(await ids('rel-group.toml'), ['phases/second']);
+      assert.deepEqual(await ws.groupIds('rel-group.toml'), ['phases/second']);
     });
   });
 });

@@ -50,6 +50,8 @@ export interface Workspace {
   write(rel: string, content: string, mode?: number): Promise<void>;
   read(rel: string): Promise<string>;
   readToml(rel: string): Promise<Record<string, unknown>>;
+  /** The buildpack ids of a group.toml's `[[group]]`, in order (default `layers/group.toml`). */
+  groupIds(rel?: string): Promise<string[]>;
   exists(rel: string): Promise<boolean>;
   /** Runs `dist/lifecycle/detector` with the workspace's dirs and CNB_PLATFORM_API=0.12 (+ build user). */
   detector(
@@ -154,6 +156,8 @@ export async function workspace(): Promise<Workspace> {
     read: (rel) => readFile(at(rel), 'utf8'),
     // smol-toml tables have a null prototype; plain objects compare with deepStrictEqual.
     readToml: async (rel) => JSON.parse(JSON.stringify(parse(await readFile(at(rel), 'utf8')))),
+    groupIds: async (rel = 'layers/group.toml') =>
+      ((parse(await readFile(at(rel), 'utf8'))['group'] ?? []) as { id: string }[]).map((g) => g.id),
     exists: (rel) =>
       stat(at(rel)).then(
         () => true,
