@@ -23,8 +23,14 @@ export async function readLayerTomls(bpLayersDir: string): Promise<Map<string, L
     .map((d) => d.name.slice(0, -'.toml'.length))
     .filter((n) => n !== '')
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  // Read at once (the exporter reads every buildpack's before making a layer); the first bad file in
+  // name order is the error, whichever fails first.
+  const read = await Promise.allSettled(names.map((n) => readLayerToml(join(bpLayersDir, `${n}.toml`))));
   const layers = new Map<string, LayerToml>();
-  for (const name of names) layers.set(name, await readLayerToml(join(bpLayersDir, `${name}.toml`)));
+  read.forEach((r, k) => {
+    if (r.status === 'rejected') throw r.reason;
+    layers.set(names[k] as string, r.value);
+  });
   return layers;
 }
 

@@ -56,7 +56,8 @@ export interface AppImageInputs {
   readonly runToml: boolean;
   readonly analyzed: Analyzed;
   readonly runRef: string;
-  readonly runImage: Image;
+  /** Being read while the layers are made (D-430); its maker stops when the read fails. */
+  readonly runImage: Promise<Image>;
   readonly extended: ExtendedRun | undefined;
   /** The previous image's reference ('' when none). */
   readonly prevRef: string;
@@ -69,7 +70,7 @@ export interface AppImageInputs {
 
 /** Builds and saves the app image; returns what the exporter reports. */
 export async function exportAppImage(i: AppImageInputs, log: Logger): Promise<ExportResult> {
-  const { o, store, meta, project, run, runToml, analyzed, runRef, runImage, extended, prevRef, created } = i;
+  const { o, store, meta, project, run, runToml, analyzed, runRef, extended, prevRef, created } = i;
   const uid = o.uid ?? 0;
   const gid = o.gid ?? 0;
   const plan = await planLayers(
@@ -88,7 +89,11 @@ export async function exportAppImage(i: AppImageInputs, log: Logger): Promise<Ex
       sbom: platformFeatures.sbomFiles(o.platformApi),
     },
     log,
-  );
+  ).catch(async (e: unknown) => {
+    await i.runImage; // a failed run image read is what stopped the layers: report it
+    throw e;
+  });
+  const runImage = await i.runImage;
   const diffIDs = runImage.config.rootfs.diff_ids;
   const label = runImageForLabel(run, runToml ? analyzed.runImage?.image : undefined);
   const lifecycle: LifecycleMetadata = {

@@ -97,8 +97,10 @@ async function buildpackSlots(i: PlanInputs, log: Logger, slots: Slot[]): Promis
     }
     const prevBp = i.previous.buildpacks?.find((b) => b.key === bp.id);
     const layers: Record<string, LayerMetadata> = {};
-    for (const [name, t] of tomls) {
-      if (!t.types.launch) continue;
+    // Every launch layer's directory checked at once, then taken in name order.
+    const launch = [...tomls].filter(([, t]) => t.types.launch);
+    const kinds = await Promise.all(launch.map(([name]) => containedDir(i.layers, join(dir, name))));
+    for (const [k, [name, t]] of launch.entries()) {
       const id = `${bp.id}:${name}`;
       const data = Object.keys(t.metadata).length > 0 ? { data: t.metadata as Record<string, unknown> } : {};
       const entry = (sha: string) => {
@@ -107,7 +109,7 @@ async function buildpackSlots(i: PlanInputs, log: Logger, slots: Slot[]): Promis
       const history = { created_by: `Layer: '${name}', Created by buildpack: ${bp.id}@${bp.version}` };
       const onLog = (reused: boolean) => log.info(`${reused ? 'Reusing' : 'Adding'} layer '${id}'`);
       const prevSha = prevBp?.layers[name]?.sha;
-      const kind = await containedDir(i.layers, join(dir, name));
+      const kind = kinds[k];
       if (kind === 'symlink') throw notContained(join(dir, name), i.layers);
       if (kind === 'dir') {
         slots.push({

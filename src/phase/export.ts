@@ -151,7 +151,11 @@ async function exportAsUser(
       await copyLifecycleSboms(o.launcherSbom, o.layers, o.platformApi, log);
       tmp = await mkdtemp(join(o.tmpDir ?? tmpdir(), 'cnb-export-'));
 
-      const runImage = await readImage(store, runRef, 'run image');
+      // D-430: the run image is read while the layers are made; it is needed only for the config. A
+      // failed read stops the layers and is the error reported, and no cache is written, as before.
+      const runImage = readImage(store, runRef, 'run image');
+      const stop = new AbortController();
+      runImage.catch((e) => stop.abort(e));
       // platform.md "exporter": an extended run image's config and extension layers are the base.
       const extended = analyzed.runImage?.extend
         ? await readExtendedRun(o.extended ?? join(o.layers, 'extended'), log)
@@ -172,6 +176,7 @@ async function exportAsUser(
         previous: previousLayers,
         ...(early ? { early } : {}),
         progress,
+        signal: stop.signal,
         ...(o.threads === undefined ? {} : { threads: o.threads }),
       });
       const epoch = platformFeatures.sourceDateEpoch(o.platformApi) ? o.sourceDateEpoch : undefined;
@@ -180,6 +185,14 @@ async function exportAsUser(
       const cacheTmp = tmp;
       const doCache = async () => {
         if (cache === undefined) return;
+        // No cache is exported for a run image that cannot be read: the export fails with its error.
+        if (
+          !(await runImage.then(
+            () => true,
+            () => false,
+          ))
+        )
+          return;
         try {
           await timed(log, 'Cache', () =>
             exportCache(

@@ -120,4 +120,26 @@ describe('exporter cache', () => {
     for (const tag of ['nodir', 'badref'])
       await assert.rejects(remote.image(`${reg.host}/cached:${tag}`), `no image cached:${tag} was pushed`);
   });
+
+  it('a run image that cannot be read fails the export with its error and writes no cache (D-430)', async () => {
+    const gone = `${reg.host}/no-such-run@sha256:${'0'.repeat(64)}`;
+    const dir = join(fx.root, 'cache-norun');
+    await mkdir(dir);
+    const analyzed = await readFile(join(fx.root, 'layers', 'analyzed.toml'), 'utf8');
+    try {
+      await fx.analyzed(gone, `${reg.host}/no-such-run:latest`);
+      const r = await exporter([...fx.flags(), '-cache-dir', dir, `${reg.host}/cached:norun`]);
+      assert.equal(r.code, 62, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, /failed to find run image '.*no-such-run@sha256:0{64}'/);
+      assert.doesNotMatch(
+        r.stderr,
+        /failed to create layer/,
+        'the run image is the error, not a stopped layer',
+      );
+      assert.deepEqual(await readdir(dir), [], 'no cache is written');
+      await assert.rejects(remote.image(`${reg.host}/cached:norun`), 'no image was pushed');
+    } finally {
+      await writeFile(join(fx.root, 'layers', 'analyzed.toml'), analyzed);
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as remote from '../../src/image/remote/index.ts';
+import { handshakes } from '../../src/image/remote/tls-probe.ts';
 import { type RegistryHandle, startRegistry } from '../support/registry.ts';
 import { memImage, memLayer } from './helpers.ts';
 
@@ -87,6 +88,10 @@ describe('remote: HTTPS registries (verified against a CA bundle, or insecure by
     const res = await remote.write(`${reg.host}/tls/app:v1`, img, { env });
     assert.equal(res.digest, img.digest);
     assert.equal((await remote.image(`${reg.host}/tls/app:v1`, { env })).digest, img.digest);
+  });
+
+  it('a local TLS registry completes the bare handshake, so the verified ping follows (D-431)', async () => {
+    await handshakes(reg.host, 5000);
   });
 
   it('refuses an untrusted certificate with advice, unless the registry is insecure (-insecure-registry / CNB_INSECURE_REGISTRIES)', async () => {

@@ -9,6 +9,7 @@ import {
 import { discard, type HttpResponse, header, readBody, send } from './http.ts';
 import type { ResolvedOptions } from './options.ts';
 import { backoffDelay, sleep } from './retry.ts';
+import { handshakes } from './tls-probe.ts';
 
 /** What `GET /v2/` told us about a registry. */
 export interface PingResult {
@@ -108,9 +109,16 @@ async function pingOnce(
   const onAbort = () => ac.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const urls = schemes.map((s) => new URL(`${s}://${registry}/v2/`));
+  // D-431: where plain HTTP may answer, a bare handshake first tells whether HTTPS is worth verifying.
+  const handshakeFirst = !insecureTLS && schemes.includes('http');
+  const timeout = Math.min(PING_TIMEOUT_MS, opts.idleTimeoutMs);
+  const start = (u: URL) =>
+    handshakeFirst && u.protocol === 'https:'
+      ? handshakes(registry, timeout, ac.signal).then(() => probe(u, opts, insecureTLS, ac.signal))
+      : probe(u, opts, insecureTLS, ac.signal);
   let res: HttpResponse;
   try {
-    res = await Promise.any(urls.map((u) => probe(u, opts, insecureTLS, ac.signal)));
+    res = await Promise.any(urls.map(start));
   } catch (e) {
     if (opts.signal?.aborted) throw opts.signal.reason;
     const errors: unknown[] = (e as AggregateError).errors ?? [e];
