@@ -127,7 +127,9 @@ export async function main(
     const cleanEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
     const inputs = absolutize(resolved.inputs);
-    log.debug(`Running ${phase} (lifecycle ${VERSION}, Platform API ${env['CNB_PLATFORM_API']})`);
+    // The Node flags the runtime chose for this phase (D-432), so a debug log shows how it ran.
+    const flags = process.execArgv.length > 0 ? `, node ${process.execArgv.join(' ')}` : '';
+    log.debug(`Running ${phase} (lifecycle ${VERSION}, Platform API ${env['CNB_PLATFORM_API']}${flags})`);
     // Loaded on demand: `-version`, `-help` and bad input never load the phases' code (and the Node
     // modules it needs), which keeps start-up close to Node's own (docs/release.md "Measuring it").
     const { RUNNERS } = await import('./runners.ts');

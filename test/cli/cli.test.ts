@@ -82,6 +82,22 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.match(u.stderr, /failed to recognize phase: packer.*analyzer, detector/);
   });
 
+  it('starts the phases that move layers with a 64 MiB initial old generation, the others without (D-432)', async () => {
+    const line = async (phase: string, args: string[]) => {
+      const [sub, ...rest] = phase === 'lifecycle' ? args : [undefined, ...args];
+      const flags = ['-log-level', 'debug', ...(phase === 'rebaser' ? [] : ['-layers', '/nonexistent'])];
+      const r = await runPhase(phase, [...(sub ? [sub] : []), ...flags, ...rest], API);
+      const m = /^Running \w+ \(lifecycle [^,]+, Platform API [\d.]+(.*)\)$/m.exec(r.stdout + r.stderr);
+      assert.ok(m, `${phase}: ${r.stdout}${r.stderr}`);
+      return m[1];
+    };
+    const flag = ', node --initial-old-space-size=64';
+    assert.equal(await line('exporter', ['x/y:z']), flag);
+    assert.equal(await line('restorer', []), flag);
+    assert.equal(await line('lifecycle', ['export', 'x/y:z']), flag);
+    assert.equal(await line('rebaser', ['x/y:z']), '', 'the rebaser moves manifests only');
+  });
+
   it('fails an experimental input unless CNB_EXPERIMENTAL_MODE allows it (S-10)', async () => {
     const args = ['-layout', '-layout-dir', '/tmp/nowhere', 'app:latest'];
     const unset = await runPhase('analyzer', args, API);
