@@ -83,10 +83,10 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
   });
 
   it('starts the phases that move layers with a 64 MiB initial old generation, the others without (D-432)', async () => {
-    const line = async (phase: string, args: string[]) => {
-      const [sub, ...rest] = phase === 'lifecycle' ? args : [undefined, ...args];
+    /** `sub` is the subcommand of `lifecycle`, before the flags. */
+    const line = async (phase: string, args: string[], sub: string[] = []) => {
       const flags = ['-log-level', 'debug', ...(phase === 'rebaser' ? [] : ['-layers', '/nonexistent'])];
-      const r = await runPhase(phase, [...(sub ? [sub] : []), ...flags, ...rest], API);
+      const r = await runPhase(phase, [...sub, ...flags, ...args], API);
       const m = /^Running \w+ \(lifecycle [^,]+, Platform API [\d.]+(.*)\)$/m.exec(r.stdout + r.stderr);
       assert.ok(m, `${phase}: ${r.stdout}${r.stderr}`);
       return m[1];
@@ -94,7 +94,7 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     const flag = ', node --initial-old-space-size=64';
     assert.equal(await line('exporter', ['x/y:z']), flag);
     assert.equal(await line('restorer', []), flag);
-    assert.equal(await line('lifecycle', ['export', 'x/y:z']), flag);
+    assert.equal(await line('lifecycle', ['x/y:z'], ['export']), flag);
     assert.equal(await line('rebaser', ['x/y:z']), '', 'the rebaser moves manifests only');
   });
 
