@@ -82,6 +82,8 @@ interface Slot {
   readonly history: HistoryEntry;
   readonly log?: (reused: boolean) => void;
   readonly sha: (diffID: string) => void;
+  /** One of the lifecycle's own layers (SBOM, launcher, config, process types): small, made first. */
+  readonly lifecycle?: boolean;
 }
 
 async function buildpackSlots(i: PlanInputs, log: Logger, slots: Slot[]): Promise<BuildpackLayersMetadata[]> {
@@ -163,6 +165,7 @@ function lifecycleSlot(
     history: { created_by: createdBy },
     log: (reused) => log.info(`${reused ? 'Reusing' : 'Adding'} layer '${spec.id}'`),
     sha,
+    lifecycle: true,
   };
 }
 
@@ -260,10 +263,19 @@ export async function planLayers(i: PlanInputs, log: Logger): Promise<LayerPlan>
     );
   }
   i.maker.expect(slots.flatMap((s) => (s.id === undefined ? [] : [s.id])));
-  const made = await runLimited(
-    slots.map((s) => s.job),
+  // The lifecycle's own small layers are made first, so their uploads are done long before the last
+  // buildpack layer's and the end of the export waits on fewer round trips; the image keeps slot order.
+  const order = slots.map((_, k) => k);
+  const rank = (k: number) => (slots[k]?.lifecycle ? 0 : 1);
+  order.sort((a, b) => rank(a) - rank(b) || a - b);
+  const ran = await runLimited(
+    order.map((k) => slots[k]!.job),
     i.concurrency,
   );
+  const made = new Array<(typeof ran)[number]>(slots.length);
+  order.forEach((k, n) => {
+    made[k] = ran[n]!;
+  });
   let added = 0;
   let reused = 0;
   const layers = made.map((m, k) => {

@@ -64,6 +64,10 @@ describe('exporter uploads: streamed, early, and the fallback', () => {
       r.stdout,
       /^Made layer 'buildpacksio\/lifecycle:launcher': [\d.]+ MiB, [\d.]+ MiB compressed, in /m,
     );
+    // The lifecycle's small layers are made first, so their uploads do not wait for the last one.
+    const making = (id: string) => r.stdout.indexOf(`Making layer '${id}'...`);
+    for (const id of ['buildpacksio/lifecycle:launcher', 'buildpacksio/lifecycle:config'])
+      assert.ok(making(id) >= 0 && making(id) < making('example/hello:hello'), `${id} first:\n${r.stdout}`);
     // D-420: each new layer's upload starts and ends with a line naming the layer and the repository.
     const repo = `${proxy.host}/up/streamed`.replace(/[.]/g, '\\.');
     assert.match(

@@ -76,7 +76,17 @@ async function pushAll(
     ...new Set(sameRegistryOrigins.values()),
   ]);
   const seen = new Set<string>();
-  const sources: { source: BlobSource; from: string | undefined }[] = [];
+  // The config first (it is tiny); only the manifest must wait for every blob.
+  const sources: { source: BlobSource; from: string | undefined }[] = [
+    {
+      source: {
+        digest: img.manifest.config.digest,
+        size: img.rawConfig.byteLength,
+        open: async () => Readable.from([Buffer.from(img.rawConfig)]),
+      },
+      from: configFrom,
+    },
+  ];
   for (const layer of img.layers) {
     if (isForeign(layer) || seen.has(layer.digest)) continue;
     seen.add(layer.digest);
@@ -85,17 +95,12 @@ async function pushAll(
       from: sameRegistryOrigins.get(layer.digest),
     });
   }
-  // The config goes with the layers (it is tiny); only the manifest must wait for every blob.
-  sources.push({
-    source: {
-      digest: img.manifest.config.digest,
-      size: img.rawConfig.byteLength,
-      open: async () => Readable.from([Buffer.from(img.rawConfig)]),
-    },
-    from: configFrom,
-  });
+  // Blobs nobody is sending yet (mounts, the base image's, reused ones) start before those this session
+  // sent early (D-383), which are only waited for: the last early upload then overlaps the rest.
+  const early = (s: BlobSource) => opts.session.blobs.has(blobKey(ref.registry, ref.repository, s.digest));
+  const ordered = [...sources.filter((s) => !early(s.source)), ...sources.filter((s) => early(s.source))];
   await mapLimit(
-    sources,
+    ordered,
     opts.concurrency,
     async ({ source, from }) => {
       try {
