@@ -36,6 +36,11 @@ describe('remote: retries and clear errors under injected faults', () => {
   it('retries 503 and 429 (Retry-After) and the push completes', async () => {
     const layer = await memLayer({ 'f1.bin': pattern(50_000, 31) });
     const img = memImage([layer], { label: 'f1' });
+    // The repository exists, so each blob is checked first (D-434) and the HEAD's 429 is met.
+    await remote.write(
+      `${reg.host}/faults/one:seed`,
+      memImage([await memLayer({ seed: 'x' })], { label: 'seed' }),
+    );
     proxy.addRule({
       method: 'PUT',
       path: '/blobs/uploads/',

@@ -28,7 +28,7 @@ describe('remote.writeTags: blobs once for all tags', () => {
     return memImage(layers, { label });
   };
 
-  it('three tags of one repository: each of the 10 blobs checked and uploaded once, three manifest PUTs', async () => {
+  it('three tags of one repository: each of the 10 blobs uploaded once, three manifest PUTs', async () => {
     const img = await nineLayers('three-tags');
     const names = ['a', 'b', 'c'].map((t) => `${proxy.host}/tags/app:${t}`);
     const out = await remote.writeTags(names, img);
@@ -36,10 +36,31 @@ describe('remote.writeTags: blobs once for all tags', () => {
       out.map((o) => o.ok && o.result.digest),
       names.map(() => img.digest),
     );
-    assert.equal(proxy.count('HEAD', '/blobs/sha256:'), 10);
+    // D-434: the repository did not exist (its tag list said NAME_UNKNOWN), so no blob is checked first.
+    assert.equal(proxy.count('GET', '/v2/tags/app/tags/list'), 1);
+    assert.equal(proxy.count('HEAD', '/blobs/sha256:'), 0);
     assert.equal(proxy.count('PUT', '/blobs/uploads/'), 10);
     assert.equal(proxy.count('PUT', '/manifests/'), 3);
     for (const n of names) assert.equal((await remote.head(n))?.digest, img.digest);
+  });
+
+  it('into a repository that exists, each blob is checked once and those there are not sent (D-434)', async () => {
+    const img = await nineLayers('three-tags');
+    const more = memImage([...img.layers, await memLayer({ extra: 'one more layer' })], { label: 'more' });
+    proxy.log.length = 0;
+    const out = await remote.writeTags([`${proxy.host}/tags/app:more`], more);
+    assert.ok(out.every((o) => o.ok));
+    assert.equal(proxy.count('HEAD', '/blobs/sha256:'), 11, 'ten layers and the config are checked');
+    assert.equal(proxy.count('PUT', '/blobs/uploads/'), 2, 'only the new layer and the new config are sent');
+    assert.equal((await remote.head(`${proxy.host}/tags/app:more`))?.digest, more.digest);
+  });
+
+  it('a tag list answered otherwise than NAME_UNKNOWN (here a bare 404) keeps the checks (D-434)', async () => {
+    proxy.addRule({ method: 'GET', path: '/tags/list', action: { kind: 'status', status: 404 } });
+    const img = await nineLayers('bare-404');
+    const out = await remote.writeTags([`${proxy.host}/tags/fresh:x`], img);
+    assert.ok(out.every((o) => o.ok));
+    assert.equal(proxy.count('HEAD', '/blobs/sha256:'), 10, 'a new repository, but the registry did not say so');
   });
 
   it('a tag in another repository of the same registry mounts every blob from the first', async () => {

@@ -3,6 +3,7 @@ import { LifecycleError } from '../../platform/index.ts';
 import type { RegistryClient } from './client.ts';
 import { integrityError, isRetryableNetworkError } from './errors.ts';
 import { discard, header } from './http.ts';
+import { repositoryState } from './new-repo.ts';
 import { backoffDelay, sleep } from './retry.ts';
 
 function gaveUp(e: unknown, attempts: number): unknown {
@@ -190,7 +191,11 @@ export async function pushBlob(
   const stats = client.opts.stats;
   const seen = client.opts.uploads;
   const where = `${client.registry}/${client.repository}`;
-  if ((await headBlob(client, blob.digest)) !== undefined) {
+  // D-434: nothing to find in a repository that did not exist, but what this session put there.
+  const repo = repositoryState(client);
+  const there =
+    repo.pushed.has(blob.digest) || (!(await repo.isNew) && (await headBlob(client, blob.digest)) !== undefined);
+  if (there) {
     stats.blobsExisting++;
     seen?.done(where, blob.digest, 'existing', blob.size);
     return 'existing';
@@ -203,6 +208,7 @@ export async function pushBlob(
         mountFrom !== undefined && attempt === 1 ? { digest: blob.digest, repository: mountFrom } : undefined;
       const location = await startUpload(client, mount, true);
       if (location === undefined) {
+        repo.pushed.add(blob.digest);
         stats.blobsMounted++;
         seen?.done(where, blob.digest, 'mounted', blob.size);
         return 'mounted';
@@ -214,6 +220,7 @@ export async function pushBlob(
       };
       if (client.opts.chunkSize > 0) await uploadChunked(client, location, blob, onBytes);
       else await uploadMonolithic(client, location, blob, onBytes);
+      repo.pushed.add(blob.digest);
       stats.blobsUploaded++;
       stats.bytesUploaded += blob.size;
       seen?.done(where, blob.digest, 'uploaded', blob.size);

@@ -1,3 +1,4 @@
+import type { RepositoryState } from './new-repo.ts';
 import { anonymousKeychain, defaultKeychain, type Keychain } from '../auth/index.ts';
 import { defaultPlatform, type PlatformSpec } from '../platform.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
@@ -48,11 +49,13 @@ export interface RegistrySession {
    * repository, false when the early attempt failed and the write must push it itself.
    */
   readonly blobs: Map<string, Promise<boolean>>;
+  /** By `<registry>/<repository>`: whether it existed when first asked, and what was pushed (D-434). */
+  readonly repos: Map<string, RepositoryState>;
 }
 
 /** A fresh session cache. */
 export function createSession(): RegistrySession {
-  return { pings: new Map(), tokens: new Map(), blobs: new Map() };
+  return { pings: new Map(), tokens: new Map(), blobs: new Map(), repos: new Map() };
 }
 
 export interface ResolvedOptions {
