@@ -60,7 +60,11 @@ describe('remote.writeTags: blobs once for all tags', () => {
     const img = await nineLayers('bare-404');
     const out = await remote.writeTags([`${proxy.host}/tags/fresh:x`], img);
     assert.ok(out.every((o) => o.ok));
-    assert.equal(proxy.count('HEAD', '/blobs/sha256:'), 10, 'a new repository, but the registry did not say so');
+    assert.equal(
+      proxy.count('HEAD', '/blobs/sha256:'),
+      10,
+      'a new repository, but the registry did not say so',
+    );
   });
 
   it('a tag in another repository of the same registry mounts every blob from the first', async () => {

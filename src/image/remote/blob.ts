@@ -194,7 +194,8 @@ export async function pushBlob(
   // D-434: nothing to find in a repository that did not exist, but what this session put there.
   const repo = repositoryState(client);
   const there =
-    repo.pushed.has(blob.digest) || (!(await repo.isNew) && (await headBlob(client, blob.digest)) !== undefined);
+    repo.pushed.has(blob.digest) ||
+    (!(await repo.isNew) && (await headBlob(client, blob.digest)) !== undefined);
   if (there) {
     stats.blobsExisting++;
     seen?.done(where, blob.digest, 'existing', blob.size);

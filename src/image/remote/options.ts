@@ -1,6 +1,6 @@
-import type { RepositoryState } from './new-repo.ts';
 import { anonymousKeychain, defaultKeychain, type Keychain } from '../auth/index.ts';
 import { defaultPlatform, type PlatformSpec } from '../platform.ts';
+import type { RepositoryState } from './new-repo.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { createUploadStats, type UploadObserver, type UploadStats } from './stats.ts';
 
