@@ -1,5 +1,6 @@
 import type { RegistryClient } from './client.ts';
 import { discard, readBody } from './http.ts';
+import type { RepositoryState } from './options.ts';
 
 /**
  * Whether the client's repository does not exist yet (D-434): its tag list answers 404 NAME_UNKNOWN. No
@@ -9,14 +10,6 @@ import { discard, readBody } from './http.ts';
  * means "maybe": each blob is checked as before. Asked once per repository per session; blobs the
  * session puts there are remembered, so a second push of one in the same session is not sent again.
  */
-/** What a session knows of one repository it pushes to. */
-export interface RepositoryState {
-  /** True when the repository did not exist when first asked. */
-  readonly isNew: Promise<boolean>;
-  /** Blobs this session put there (uploaded, mounted): no need to check them again. */
-  readonly pushed: Set<string>;
-}
-
 /** The session's state of the client's repository (asked on first use). */
 export function repositoryState(client: RegistryClient): RepositoryState {
   const key = `${client.registry}/${client.repository}`;

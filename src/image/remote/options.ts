@@ -1,6 +1,5 @@
 import { anonymousKeychain, defaultKeychain, type Keychain } from '../auth/index.ts';
 import { defaultPlatform, type PlatformSpec } from '../platform.ts';
-import type { RepositoryState } from './new-repo.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 import { createUploadStats, type UploadObserver, type UploadStats } from './stats.ts';
 
@@ -38,6 +37,14 @@ export interface RemoteOptions {
   readonly userAgent?: string;
   /** PEM CA bundle to trust instead of the system CAs; default `SSL_CERT_FILE` from `env` (as in Go). */
   readonly caFile?: string;
+}
+
+/** What a session knows of one repository it pushes to (D-434, new-repo.ts). */
+export interface RepositoryState {
+  /** True when the repository did not exist when first asked. */
+  readonly isNew: Promise<boolean>;
+  /** Blobs this session put there (uploaded, mounted): no need to check them again. */
+  readonly pushed: Set<string>;
 }
 
 /** Pings and tokens cached across operations (create one per lifecycle run to save round trips). */
