@@ -1,12 +1,6 @@
 import { isIP } from 'node:net';
 import { connect, createSecureContext, type SecureContext } from 'node:tls';
 
-/**
- * Whether a registry's port completes a TLS handshake (D-431). Nothing is sent over the connection and
- * nothing it says is trusted: it only tells a plain-HTTP port (a local registry) from a TLS one before
- * the verified HTTPS ping, which would first parse the system CA bundle (~70 ms of CPU on the main
- * thread) to learn what the handshake alone shows. Rejects with the connection's error when it fails.
- */
 let bare: SecureContext | undefined;
 /** A context trusting nothing: Node's default would load its own root certificates (~20 ms) to verify nothing. */
 const bareContext = (): SecureContext => {
@@ -14,6 +8,12 @@ const bareContext = (): SecureContext => {
   return bare;
 };
 
+/**
+ * Whether a registry's port completes a TLS handshake (D-431). Nothing is sent over the connection and
+ * nothing it says is trusted: it only tells a plain-HTTP port (a local registry) from a TLS one before
+ * the verified HTTPS ping, which would first parse the system CA bundle (~70 ms of CPU on the main
+ * thread) to learn what the handshake alone shows. Rejects with the connection's error when it fails.
+ */
 export function handshakes(registry: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const url = new URL(`https://${registry}`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
