@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import * as remote from '../../src/image/remote/index.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
@@ -53,6 +54,19 @@ describe('remote.writeTags: blobs once for all tags', () => {
     assert.equal(proxy.count('HEAD', '/blobs/sha256:'), 11, 'ten layers and the config are checked');
     assert.equal(proxy.count('PUT', '/blobs/uploads/'), 2, 'only the new layer and the new config are sent');
     assert.equal((await remote.head(`${proxy.host}/tags/app:more`))?.digest, more.digest);
+  });
+
+  it('in a new repository a blob over 4 MiB is still checked first (D-434)', async () => {
+    const big = await memLayer({ 'big.bin': randomBytes(5 << 20) });
+    const img = memImage([big, await memLayer({ small: 'small layer' })], { label: 'big-in-new' });
+    const out = await remote.writeTags([`${proxy.host}/tags/bignew:x`], img);
+    assert.ok(out.every((o) => o.ok));
+    const heads = proxy.log.filter((e) => e.method === 'HEAD' && e.path.includes('/blobs/sha256:'));
+    assert.deepEqual(
+      heads.map((e) => e.path.split('/blobs/')[1]),
+      [big.digest],
+      'only the big blob',
+    );
   });
 
   it('a tag list answered otherwise than NAME_UNKNOWN (here a bare 404) keeps the checks (D-434)', async () => {

@@ -6,6 +6,9 @@ import { discard, header } from './http.ts';
 import { repositoryState } from './new-repo.ts';
 import { backoffDelay, sleep } from './retry.ts';
 
+/** Blobs larger than this are checked before an upload even in a repository that did not exist (D-434). */
+const CHECK_ALWAYS = 4 << 20;
+
 function gaveUp(e: unknown, attempts: number): unknown {
   if (!(e instanceof LifecycleError)) return e;
   return new LifecycleError(e.code, e.exitCode, `${e.message} (gave up after ${attempts} upload attempts)`, {
@@ -191,11 +194,12 @@ export async function pushBlob(
   const stats = client.opts.stats;
   const seen = client.opts.uploads;
   const where = `${client.registry}/${client.repository}`;
-  // D-434: nothing to find in a repository that did not exist, but what this session put there.
+  // D-434: nothing to find in a repository that did not exist, but what this session put there; a blob
+  // over CHECK_ALWAYS is checked all the same (a registry may find it by digest across repositories).
   const repo = repositoryState(client);
+  const check = blob.size > CHECK_ALWAYS || !(await repo.isNew);
   const there =
-    repo.pushed.has(blob.digest) ||
-    (!(await repo.isNew) && (await headBlob(client, blob.digest)) !== undefined);
+    repo.pushed.has(blob.digest) || (check && (await headBlob(client, blob.digest)) !== undefined);
   if (there) {
     stats.blobsExisting++;
     seen?.done(where, blob.digest, 'existing', blob.size);
