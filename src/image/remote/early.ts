@@ -5,6 +5,7 @@ import { type BlobSource, cancelUpload, pushBlob, startUpload } from './blob.ts'
 import { RegistryClient } from './client.ts';
 import { integrityError } from './errors.ts';
 import { discard, header } from './http.ts';
+import { repositoryState } from './new-repo.ts';
 import { type RemoteOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 
 /**
@@ -164,6 +165,7 @@ class Follower implements FollowedUpload {
         noRetry: true,
       });
       await discard(res);
+      repositoryState(client).pushed.add(final.digest); // D-434: in the repository now
       client.opts.stats.blobsUploaded++;
       client.opts.stats.bytesUploaded += final.size;
       seen?.done(where, this.path, 'uploaded', final.size);

@@ -22,6 +22,8 @@ export interface PingResult {
 }
 
 const PING_TIMEOUT_MS = 10_000;
+/** A ping's idle timeout: the client's, at most PING_TIMEOUT_MS. */
+const pingTimeout = (opts: ResolvedOptions) => Math.min(PING_TIMEOUT_MS, opts.idleTimeoutMs);
 
 /** The host without port or brackets. */
 function hostOf(registry: string): string {
@@ -67,7 +69,7 @@ async function probe(
     method: 'GET',
     url,
     headers: { 'user-agent': opts.userAgent },
-    idleTimeoutMs: Math.min(PING_TIMEOUT_MS, opts.idleTimeoutMs),
+    idleTimeoutMs: pingTimeout(opts),
     insecureTLS,
     caFile: opts.caFile,
     signal,
@@ -111,10 +113,9 @@ async function pingOnce(
   const urls = schemes.map((s) => new URL(`${s}://${registry}/v2/`));
   // D-431: where plain HTTP may answer, a bare handshake first tells whether HTTPS is worth verifying.
   const handshakeFirst = !insecureTLS && schemes.includes('http');
-  const timeout = Math.min(PING_TIMEOUT_MS, opts.idleTimeoutMs);
   const start = (u: URL) =>
     handshakeFirst && u.protocol === 'https:'
-      ? handshakes(registry, timeout, ac.signal).then(() => probe(u, opts, insecureTLS, ac.signal))
+      ? handshakes(registry, pingTimeout(opts), ac.signal).then(() => probe(u, opts, insecureTLS, ac.signal))
       : probe(u, opts, insecureTLS, ac.signal);
   let res: HttpResponse;
   try {
