@@ -5,6 +5,7 @@ import { type Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { type Layer, MediaType } from '../image/index.ts';
+import { DEFLATE_MEM_LEVEL } from '../layer/index.ts';
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
 import type { CacheLayerSource } from './types.ts';
 
@@ -87,7 +88,7 @@ export async function writeTarFile(
       await pipeline(
         tar,
         hasher((c) => diff.update(c)),
-        createGzip({ level: 1 }),
+        createGzip({ level: 1, memLevel: DEFLATE_MEM_LEVEL }),
         counter,
         out,
       );

@@ -5,6 +5,7 @@
 export { type ExtractOptions, type ExtractResult, extractLayer } from './extract.ts';
 export { type FileLayer, fileLayer, type Layer, layerFromDir } from './layer.ts';
 export { decompressLayer, type LayerCompression, LayerMediaType, layerCompression } from './media-type.ts';
+export { DEFLATE_MEM_LEVEL } from './parallel-gzip.ts';
 export {
   END_OF_ARCHIVE,
   type EntryType,

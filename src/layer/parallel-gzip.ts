@@ -7,6 +7,12 @@ import { LifecycleError } from '../platform/index.ts';
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
 const WINDOW = 32 << 10;
 
+/**
+ * zlib's hash-table size for every gzip the lifecycle writes (docs/decisions.md D-435): 9, the largest,
+ * instead of zlib's default 8. At level 1 the larger table finds matches in fewer chain steps.
+ */
+export const DEFLATE_MEM_LEVEL = 9;
+
 export interface ParallelGzipOptions {
   /** gzip level 0–9. */
   readonly level: number;
@@ -112,6 +118,7 @@ export class ParallelGzip extends Transform {
     this.total += block.length;
     const opts: ZlibOptions = {
       level: this.level,
+      memLevel: DEFLATE_MEM_LEVEL,
       finishFlush: constants.Z_SYNC_FLUSH,
       // One output buffer for the whole block: with zlib's default 16 KiB, each block took dozens of
       // thread-pool round trips through the main thread (docs/performance.md). Same bytes either way.

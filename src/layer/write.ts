@@ -7,7 +7,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createGzip, type ZlibOptions } from 'node:zlib';
 import { isLifecycleError, LifecycleError, messageOf } from '../platform/index.ts';
 import { FileSink } from './file-sink.ts';
-import { ParallelGzip } from './parallel-gzip.ts';
+import { DEFLATE_MEM_LEVEL, ParallelGzip } from './parallel-gzip.ts';
 import { tarChunks } from './tar-writer.ts';
 import { type DirSource, type LayerEntry, walkDir } from './walk.ts';
 
@@ -86,7 +86,7 @@ function compressor(opts: WriteLayerOptions): Duplex {
   if (opts.compression === 'none') return new PassThrough({ highWaterMark: 4 << 20 });
   if (opts.parallel) return new ParallelGzip({ level, ...opts.parallel });
   // Queue a few MiB ahead so the main thread prepares the next chunk while zlib compresses this one.
-  const zopts = { level, chunkSize: 64 << 10, writableHighWaterMark: 4 << 20 };
+  const zopts = { level, memLevel: DEFLATE_MEM_LEVEL, chunkSize: 64 << 10, writableHighWaterMark: 4 << 20 };
   return createGzip(zopts as ZlibOptions);
 }
 
