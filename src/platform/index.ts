@@ -5,6 +5,7 @@ export * from './errors.ts';
 export * from './exit-codes.ts';
 export * from './experimental.ts';
 export * from './go-flags.ts';
+export * from './input-table.ts';
 export * from './inputs.ts';
 export * from './limit.ts';
 export * from './log.ts';

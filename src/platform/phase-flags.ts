@@ -1,6 +1,7 @@
 import { type ApiVersion, type PlatformFeature, platformFeatures } from './api.ts';
 import { LifecycleError } from './errors.ts';
-import { INPUTS, type InputDef } from './inputs.ts';
+import { INPUTS } from './input-table.ts';
+import type { InputDef } from './inputs.ts';
 import { PHASE_DEFS, type PhaseFlag, type PhaseName } from './phases.ts';
 
 /** What a phase's entry in the phase table means for its command line (platform.md "Usage"). */

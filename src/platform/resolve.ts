@@ -2,9 +2,9 @@ import type { ApiVersion } from './api.ts';
 import { LifecycleError } from './errors.ts';
 import { givenValue, listItems, mergeList, type RawFlagValue } from './given-flags.ts';
 import { type FlagSpec, parseFlags, parseGoBool } from './go-flags.ts';
+import { INPUTS } from './input-table.ts';
 import {
   type DefaultContext,
-  INPUTS,
   type InputDef,
   isExperimentalAt,
   type PhaseInputs,
