@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { looksIncompressible, ParallelGzip, storedBlocks } from './parallel-gzip.ts';
+import { looksIncompressible, ParallelGzip, SEGMENT, storedBlocks, storeRuns } from './parallel-gzip.ts';
 import type { LayerEntry } from './walk.ts';
 import { writeLayer } from './write.ts';
 
@@ -84,6 +84,71 @@ describe('ParallelGzip', () => {
     const onlyRandom = await gzipWith(random, { level: 1, blockSize: 256 << 10 });
     const overhead = onlyRandom.length - random.length;
     assert.ok(overhead > 0 && overhead < 200, `stored output is the input plus headers, got +${overhead}`);
+  });
+
+  it('cuts a block that mixes random and text bytes into stored and deflated runs (D-436)', () => {
+    const random = data.subarray(1 << 20, 2 << 20);
+    const text = data.subarray(0, 1 << 20);
+    const K = 1 << 10;
+    // A tar header's worth of zeros inside a random segment, where a sample falls (16 KiB in).
+    const dotted = Buffer.from(random.subarray(0, 256 * K));
+    dotted.fill(0, 64 * K + 16 * K, 64 * K + 16 * K + 512);
+    const cases: Array<[string, Buffer, Array<[number, number, boolean]>]> = [
+      ['text only', text, [[0, 1 << 20, false]]],
+      ['random only', random, [[0, 1 << 20, true]]],
+      ['empty', Buffer.alloc(0), []],
+      ['too small to sample', random.subarray(0, 20 * K), [[0, 20 * K, false]]],
+      [
+        'text, random, text',
+        Buffer.concat([text.subarray(0, 256 * K), random.subarray(0, 512 * K), text.subarray(0, 256 * K)]),
+        [
+          [0, 256 * K, false],
+          [256 * K, 768 * K, true],
+          [768 * K, 1024 * K, false],
+        ],
+      ],
+      [
+        'random with zeros in its second segment, then text',
+        Buffer.concat([dotted, text.subarray(0, 768 * K)]),
+        [
+          [0, 64 * K, true],
+          [64 * K, 128 * K, false],
+          [128 * K, 256 * K, true],
+          [256 * K, 1024 * K, false],
+        ],
+      ],
+      [
+        'a text tail shorter than a segment, after random',
+        Buffer.concat([random.subarray(0, 1000 * K), text.subarray(0, 24 * K)]),
+        [
+          [0, 960 * K, true],
+          [960 * K, 1024 * K, false],
+        ],
+      ],
+    ];
+    for (const [name, block, want] of cases) assert.deepEqual(storeRuns(block), want, name);
+    assert.equal(SEGMENT, 64 * K);
+  });
+
+  it('round-trips mixed blocks run by run, deterministically, storing only the random runs', async () => {
+    const random = data.subarray(1 << 20, 2 << 20);
+    const text = data.subarray(0, 1 << 20);
+    // Every 1 MiB block mixes: 384 KiB of text, then 640 KiB of random bytes (the text refers back
+    // across the stored run and the block edge through the dictionary).
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 4; i++)
+      parts.push(text.subarray(i * 1000, i * 1000 + 384 * 1024), random.subarray(0, 640 * 1024));
+    const mixed = Buffer.concat(parts);
+    const a = await gzipWith(mixed, { level: 1, blockSize: 1 << 20, threads: 3 });
+    const b = await gzipWith(mixed, { level: 1, blockSize: 1 << 20, threads: 1 });
+    assert.deepEqual(a, b);
+    assert.deepEqual(gunzipSync(a), mixed);
+    const r = spawnSync('gzip', ['-dc'], { input: a, maxBuffer: 1 << 24 });
+    assert.equal(r.status, 0, r.stderr?.toString());
+    assert.deepEqual(r.stdout, mixed);
+    // The random runs cost their size plus 5 bytes per 65,535; the text compresses as before.
+    const randomBytes = 4 * 640 * 1024;
+    assert.ok(a.length > randomBytes && a.length < randomBytes + 4 * 60 * 1024, `got ${a.length}`);
   });
 
   it('handles empty input, level 0 and rejects tiny blocks', async () => {

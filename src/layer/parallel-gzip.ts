@@ -33,25 +33,75 @@ const SAMPLE = 4 << 10;
 const SAMPLES = 8;
 const STORE_ENTROPY = 7.8;
 
+/** Order-0 entropy (bits per byte) of `b[start, start + SAMPLE)`. */
+function entropyAt(b: Buffer, start: number, counts: Uint32Array): number {
+  counts.fill(0);
+  for (let i = start; i < start + SAMPLE; i++) counts[b[i] as number] = (counts[b[i] as number] ?? 0) + 1;
+  let bits = 0;
+  for (const c of counts) if (c > 0) bits -= (c / SAMPLE) * Math.log2(c / SAMPLE);
+  return bits;
+}
+
 /**
  * Whether a block looks incompressible (D-388): every one of SAMPLES evenly spaced SAMPLE-byte windows
  * has an order-0 entropy over STORE_ENTROPY bits per byte (random or already-compressed data; text and
  * binaries are far lower). Decided from the block's bytes only, so the output stays deterministic.
  */
 export function looksIncompressible(block: Buffer): boolean {
-  if (block.length < SAMPLE * SAMPLES) return false;
+  return sampledEntropy(block) === 'all';
+}
+
+/** Whether all, some or none of a block's SAMPLES windows are over STORE_ENTROPY. */
+function sampledEntropy(block: Buffer): 'all' | 'some' | 'none' {
+  if (block.length < SAMPLE * SAMPLES) return 'none';
   const counts = new Uint32Array(256);
   const step = Math.floor((block.length - SAMPLE) / (SAMPLES - 1));
-  for (let s = 0; s < SAMPLES; s++) {
-    counts.fill(0);
-    const start = s * step;
-    for (let i = start; i < start + SAMPLE; i++)
-      counts[block[i] as number] = (counts[block[i] as number] ?? 0) + 1;
-    let bits = 0;
-    for (const c of counts) if (c > 0) bits -= (c / SAMPLE) * Math.log2(c / SAMPLE);
-    if (bits <= STORE_ENTROPY) return false;
-  }
+  let high = 0;
+  for (let s = 0; s < SAMPLES; s++) if (entropyAt(block, s * step, counts) > STORE_ENTROPY) high++;
+  return high === SAMPLES ? 'all' : high === 0 ? 'none' : 'some';
+}
+
+/** Bytes per segment when a block mixes incompressible and compressible bytes (D-436). */
+export const SEGMENT = 64 << 10;
+/** Distance between the samples a segment is judged by (a tar header or a small file between them is missed). */
+const SEGMENT_STRIDE = 16 << 10;
+
+/** A run of a block, `[start, end)`, to store (`true`) or to deflate (`false`). */
+export type Run = readonly [start: number, end: number, store: boolean];
+
+/**
+ * Whether `b[start, end)` is incompressible: samples at its start, at its end and every SEGMENT_STRIDE
+ * bytes between are all over STORE_ENTROPY (the ends first, as they tell most segments apart).
+ */
+function segmentIncompressible(b: Buffer, start: number, end: number, counts: Uint32Array): boolean {
+  if (end - start < 2 * SAMPLE) return false;
+  if (entropyAt(b, start, counts) <= STORE_ENTROPY || entropyAt(b, end - SAMPLE, counts) <= STORE_ENTROPY)
+    return false;
+  for (let at = start + SEGMENT_STRIDE; at + SAMPLE < end - SAMPLE; at += SEGMENT_STRIDE)
+    if (entropyAt(b, at, counts) <= STORE_ENTROPY) return false;
   return true;
+}
+
+/**
+ * How a block is cut into stored and deflated runs (D-388, D-436). A block whose samples are all
+ * incompressible is one stored run, one whose samples are all compressible one deflated run. A block
+ * with both (an archive or image file among text, or a file boundary) is judged by SEGMENT-byte
+ * segments (`segmentIncompressible`), and neighbouring segments of one kind are joined. Pure: the
+ * block's bytes decide, nothing else.
+ */
+export function storeRuns(block: Buffer): Run[] {
+  const whole = sampledEntropy(block);
+  if (whole !== 'some') return block.length === 0 ? [] : [[0, block.length, whole === 'all']];
+  const counts = new Uint32Array(256);
+  const runs: Array<[number, number, boolean]> = [];
+  for (let start = 0; start < block.length; start += SEGMENT) {
+    const end = Math.min(block.length, start + SEGMENT);
+    const store = segmentIncompressible(block, start, end, counts);
+    const last = runs.at(-1);
+    if (last !== undefined && last[2] === store) last[1] = end;
+    else runs.push([start, end, store]);
+  }
+  return runs;
 }
 
 /**
@@ -93,7 +143,7 @@ export class ParallelGzip extends Transform {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private previousTail: Buffer | undefined;
-  private readonly inflight: Array<Promise<Buffer>> = [];
+  private readonly inflight: Array<Promise<Buffer[]>> = [];
   private crc = 0;
   private total = 0;
 
@@ -116,30 +166,46 @@ export class ParallelGzip extends Transform {
   private submit(block: Buffer): void {
     this.crc = crc32(block, this.crc);
     this.total += block.length;
-    const opts: ZlibOptions = {
-      level: this.level,
-      memLevel: DEFLATE_MEM_LEVEL,
-      finishFlush: constants.Z_SYNC_FLUSH,
-      // One output buffer for the whole block: with zlib's default 16 KiB, each block took dozens of
-      // thread-pool round trips through the main thread (docs/performance.md). Same bytes either way.
-      chunkSize: Math.max(64 << 10, block.length + (block.length >> 3) + 1024),
-      ...(this.previousTail ? { dictionary: this.previousTail } : {}),
-    };
-    const p =
-      this.level > 0 && looksIncompressible(block)
-        ? Promise.resolve(storedBlocks(block))
-        : deflateBlock(block, opts);
+    const runs: readonly Run[] = this.level > 0 ? storeRuns(block) : [[0, block.length, false]];
+    const parts = runs.map(([start, end, store]) =>
+      store ? Promise.resolve(storedBlocks(block.subarray(start, end))) : this.deflate(block, start, end),
+    );
+    const p = Promise.all(parts);
     p.catch(() => {}); // awaited in order by drainTo
     this.inflight.push(p);
     this.previousTail = Buffer.from(block.subarray(Math.max(0, block.length - WINDOW)));
   }
 
+  /**
+   * `block[start, end)` raw-deflated on the thread pool, primed with the WINDOW bytes before it (from
+   * the previous block where the run starts near the block's start), ended with a sync flush.
+   */
+  private deflate(block: Buffer, start: number, end: number): Promise<Buffer> {
+    const head = block.subarray(Math.max(0, start - WINDOW), start);
+    const tail = this.previousTail;
+    const dictionary =
+      head.length === WINDOW || tail === undefined
+        ? head
+        : Buffer.concat([tail.subarray(Math.max(0, tail.length - (WINDOW - head.length))), head]);
+    const length = end - start;
+    const opts: ZlibOptions = {
+      level: this.level,
+      memLevel: DEFLATE_MEM_LEVEL,
+      finishFlush: constants.Z_SYNC_FLUSH,
+      // One output buffer for the whole run: with zlib's default 16 KiB, each block took dozens of
+      // thread-pool round trips through the main thread (docs/performance.md). Same bytes either way.
+      chunkSize: Math.max(64 << 10, length + (length >> 3) + 1024),
+      ...(dictionary.length > 0 ? { dictionary } : {}),
+    };
+    return deflateBlock(block.subarray(start, end), opts);
+  }
+
   /** Push finished blocks in order until at most `max` are still compressing. */
   private async drainTo(max: number): Promise<void> {
     while (this.inflight.length > max) {
-      const out = await (this.inflight[0] as Promise<Buffer>);
+      const out = await (this.inflight[0] as Promise<Buffer[]>);
       this.inflight.shift();
-      this.push(out);
+      for (const part of out) this.push(part);
     }
   }
 
