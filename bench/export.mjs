@@ -4,7 +4,9 @@
  * measured on the same data in the same run, interleaved, `--runs` times; prints medians and the load.
  *
  * Cases:
- * - one big launch layer (`--mib`, default 256) and many small ones (`--small` layers of 2 MiB, default 50),
+ * - one big launch layer (`--mib`, default 256), many small ones (`--small` layers of 2 MiB, default 50;
+ *   each such tree is all random bytes, makeBenchTree's first size cycle) and as many small ones that are
+ *   half text by bytes (`mixed`),
  *   each against `tar | pigz -1 | sha256sum` (the two-core limit; goal ≤ 1.3×), `tar | gzip -1 | sha256sum`
  *   (single stream) and `umoci insert` + `skopeo copy` (goal: faster); peak RSS (goal < 200 MiB); the
  *   registry's CPU during the export (it shares the cores) and how close the export comes to keeping
@@ -15,7 +17,7 @@
  *
  * `--compare DIR` also runs the exporter of another build's dist/lifecycle in each run (an A/B on one load).
  *
- *   npm run build && node --import tsx bench/export.mjs [--mib 256] [--small 50] [--runs 3] [--only big|small]
+ *   npm run build && node --import tsx bench/export.mjs [--mib 256] [--small 50] [--runs 3] [--only big|small|mixed]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -65,10 +67,16 @@ try {
     const names = Array.from({ length: small }, (_, i) => `s${String(i).padStart(2, '0')}`);
     cases.push(await appFixture(tmp, 'small', names, (dir, i) => makeBenchTree(dir, 2 * MiB, `small-${i}`)));
   }
+  if (only === '' || only === 'mixed') {
+    const names = Array.from({ length: small }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const fill = (dir, i) => makeBenchTree(dir, 2 * MiB, `mixed-${i}`, { balanced: true });
+    cases.push(await appFixture(tmp, 'mixed', names, fill));
+  }
   const cores = Number(execFileSync('nproc').toString().trim());
   console.log(`machine: ${cores} cores; load at start ${load()}`);
   for (const app of cases) {
-    const what = `${app.layerNames.length} layer(s), ${app.files} files, ${(app.bytes / MiB).toFixed(0)} MiB`;
+    const kind = app.base.endsWith('mixed') ? ', half text' : '';
+    const what = `${app.layerNames.length} layer(s)${kind}, ${app.files} files, ${(app.bytes / MiB).toFixed(0)} MiB`;
     await writeAnalyzed(app, runRef);
     if (cpuProf) {
       const e = await runExporter(app, [`${reg.host}/${app.layerNames.length}-prof:latest`], { cpuProf });

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 
 /**
  * Deterministic benchmark tree: about `totalBytes` of mixed files. Half the bytes are incompressible
- * (AES-CTR keystream), half text-like (words from a fixed vocabulary, ~3-4x at gzip -1). Sizes mix many
+ * (AES-CTR keystream), half text-like (words from a fixed vocabulary, ~3-4x at gzip -1), in trees of
+ * more than a few MiB, or in any tree with `balanced` (see below). Sizes mix many
  * small files, medium files and a few large ones, in nested directories. Another `seed`, other bytes.
  */
 export async function makeBenchTree(
   root: string,
   totalBytes: number,
   seed = 'layer-bench',
+  opts: { readonly balanced?: boolean } = {},
 ): Promise<{ files: number; bytes: number }> {
   const key = createHash('sha256').update(seed).digest().subarray(0, 16);
   const stream = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
@@ -51,6 +53,7 @@ export async function makeBenchTree(
     128 << 10,
   ];
   let bytes = 0;
+  let randomBytes = 0;
   let files = 0;
   let large = 0;
   while (bytes < totalBytes) {
@@ -62,8 +65,15 @@ export async function makeBenchTree(
       large++;
     }
     size = Math.min(size, Math.max(1, totalBytes - bytes));
-    // Alternate random and text by whole size cycles (and separately for the large files): about half each.
-    const isRandom = size === 64 << 20 ? large % 2 === 1 : Math.floor(files / pattern.length) % 2 === 0;
+    // Alternate random and text by whole size cycles (and separately for the large files): about half each
+    // for a tree of many cycles (one cycle is ~5.5 MiB: a 2 MiB tree is all random). `balanced` picks
+    // each file's kind by the bytes so far instead, so that any tree is about half each.
+    const isRandom = opts.balanced
+      ? randomBytes <= bytes - randomBytes
+      : size === 64 << 20
+        ? large % 2 === 1
+        : Math.floor(files / pattern.length) % 2 === 0;
+    if (isRandom) randomBytes += size;
     const data = isRandom ? random(size) : text(size);
     await writeFile(join(dir, `f${files}.${isRandom ? 'bin' : 'txt'}`), data);
     bytes += size;
