@@ -70,13 +70,12 @@ try {
   if (only === '' || only === 'mixed') {
     const names = Array.from({ length: small }, (_, i) => `m${String(i).padStart(2, '0')}`);
     const fill = (dir, i) => makeBenchTree(dir, 2 * MiB, `mixed-${i}`, { balanced: true });
-    cases.push(await appFixture(tmp, 'mixed', names, fill));
+    cases.push({ ...(await appFixture(tmp, 'mixed', names, fill)), kind: ', half text' });
   }
   const cores = Number(execFileSync('nproc').toString().trim());
   console.log(`machine: ${cores} cores; load at start ${load()}`);
   for (const app of cases) {
-    const kind = app.base.endsWith('mixed') ? ', half text' : '';
-    const what = `${app.layerNames.length} layer(s)${kind}, ${app.files} files, ${(app.bytes / MiB).toFixed(0)} MiB`;
+    const what = `${app.layerNames.length} layer(s)${app.kind ?? ''}, ${app.files} files, ${(app.bytes / MiB).toFixed(0)} MiB`;
     await writeAnalyzed(app, runRef);
     if (cpuProf) {
       const e = await runExporter(app, [`${reg.host}/${app.layerNames.length}-prof:latest`], { cpuProf });

@@ -28,7 +28,7 @@ function header(level: number): Buffer {
   return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
 }
 
-/** Bytes per sample, samples per block, and the order-0 entropy (bits/byte) above which a block is stored. */
+/** Bytes per sample, samples per block, and the order-0 entropy (bits/byte) above which bytes are stored. */
 const SAMPLE = 4 << 10;
 const SAMPLES = 8;
 const STORE_ENTROPY = 7.8;
@@ -183,10 +183,11 @@ export class ParallelGzip extends Transform {
   private deflate(block: Buffer, start: number, end: number): Promise<Buffer> {
     const head = block.subarray(Math.max(0, start - WINDOW), start);
     const tail = this.previousTail;
-    const dictionary =
-      head.length === WINDOW || tail === undefined
-        ? head
-        : Buffer.concat([tail.subarray(Math.max(0, tail.length - (WINDOW - head.length))), head]);
+    const need = WINDOW - head.length;
+    let dictionary = head;
+    if (tail !== undefined && need > 0)
+      dictionary =
+        head.length === 0 ? tail : Buffer.concat([tail.subarray(Math.max(0, tail.length - need)), head]);
     const length = end - start;
     const opts: ZlibOptions = {
       level: this.level,
