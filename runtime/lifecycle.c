@@ -9,7 +9,9 @@
  * <name> is basename(argv[0]) (`analyzer`, … through the phase symlinks, or `lifecycle`); the bundle
  * dispatches on it as the reference does. Variables that would change how Node or the loader start
  * (NODE_OPTIONS & co., LD_PRELOAD) are moved aside under CNB_LIFECYCLE_HIDDEN_<name> and put back by
- * the bundle before anything runs (D-251).
+ * the bundle before anything runs (D-251). The runtime's malloc is tuned through GLIBC_TUNABLES (D-437):
+ * the variable is set for Node only, named in CNB_LIFECYCLE_RUNTIME_ENV, and taken out again (or the
+ * platform's own value put back) by the bundle, so buildpacks and other children never see it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,8 +27,19 @@
 
 /* Keep in step with src/cli/hidden-env.ts. */
 static const char *const HIDDEN[] = {
-    "NODE_OPTIONS", "NODE_ICU_DATA", "NODE_CHANNEL_FD", "NODE_TLS_REJECT_UNAUTHORIZED", "LD_PRELOAD", NULL,
+    "NODE_OPTIONS", "NODE_ICU_DATA", "NODE_CHANNEL_FD", "NODE_TLS_REJECT_UNAUTHORIZED", "LD_PRELOAD",
+    "GLIBC_TUNABLES", NULL,
 };
+
+/* Keep in step with src/cli/hidden-env.ts (RUNTIME_ENV_MARKER). */
+#define RUNTIME_ENV_MARKER "CNB_LIFECYCLE_RUNTIME_ENV"
+
+/*
+ * glibc's malloc keeps freed memory up to 64 MiB at the top of its heap and serves allocations up to
+ * 4 MiB from the heap, instead of handing megabyte buffers back to the kernel and faulting them in
+ * again zeroed (docs/decisions.md D-437): the tar, gzip and upload buffers of a layer are reused.
+ */
+static const char MALLOC_TUNABLES[] = "glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=67108864";
 
 /*
  * Phases that stream layers through gzip, sha256, files and sockets, by the names they run under (the
@@ -97,7 +110,9 @@ int main(int argc, char **argv) {
   // level under `lifecycle/` of a lifecycle tarball (docs/decisions.md D-259).
   const char *lib = dir;
   char *loader = join(lib, "ld-linux-x86-64.so.2");
-  if (hide_env() != 0) fail("setting", "the environment");
+  if (hide_env() != 0 || setenv("GLIBC_TUNABLES", MALLOC_TUNABLES, 1) != 0 ||
+      setenv(RUNTIME_ENV_MARKER, "GLIBC_TUNABLES", 1) != 0)
+    fail("setting", "the environment");
 
   char **args = calloc((size_t)argc + 12, sizeof *args);
   if (args == NULL) {

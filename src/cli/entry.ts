@@ -8,6 +8,6 @@ import { isPhase } from '../platform/index.ts';
 import { restoreHiddenEnv } from './hidden-env.ts';
 import { run } from './main.ts';
 
-restoreHiddenEnv(process.env);
+const runtime = restoreHiddenEnv(process.env);
 const [name, ...args] = process.argv.slice(2);
-run(isPhase(name) ? name : undefined, args);
+run(isPhase(name) ? name : undefined, args, runtime);

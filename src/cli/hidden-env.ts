@@ -11,13 +11,32 @@ export const HIDDEN_ENV = [
   'NODE_CHANNEL_FD',
   'NODE_TLS_REJECT_UNAUTHORIZED',
   'LD_PRELOAD',
+  'GLIBC_TUNABLES',
 ] as const;
 
 /** Prefix of the names the C program moves the variables to. */
 export const HIDDEN_PREFIX = 'CNB_LIFECYCLE_HIDDEN_';
 
-/** Puts the moved-aside variables back into `env` (in place) and removes their hidden copies. */
-export function restoreHiddenEnv(env: Record<string, string | undefined>): void {
+/**
+ * Names (comma-separated) of the variables the C program set for the runtime itself (D-437: the malloc
+ * tunables). Their values are not the platform's: they are taken out before the hidden ones go back.
+ */
+export const RUNTIME_ENV_MARKER = 'CNB_LIFECYCLE_RUNTIME_ENV';
+
+/**
+ * Takes out the variables the C program set for the runtime, puts the moved-aside variables back into
+ * `env` (in place) and removes their hidden copies. Returns what the runtime was started with, for the
+ * debug log.
+ */
+export function restoreHiddenEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const runtime: Record<string, string> = {};
+  for (const name of (env[RUNTIME_ENV_MARKER] ?? '').split(',')) {
+    if (name === '') continue;
+    const value = env[name];
+    if (value !== undefined) runtime[name] = value;
+    delete env[name];
+  }
+  delete env[RUNTIME_ENV_MARKER];
   for (const name of HIDDEN_ENV) {
     const hidden = `${HIDDEN_PREFIX}${name}`;
     const value = env[hidden];
@@ -25,4 +44,5 @@ export function restoreHiddenEnv(env: Record<string, string | undefined>): void 
     env[name] = value;
     delete env[hidden];
   }
+  return runtime;
 }

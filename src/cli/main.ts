@@ -85,6 +85,8 @@ export async function main(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   io: Streams,
+  /** Variables the runtime was started with that are not the platform's (D-437), for the debug log. */
+  runtime: Readonly<Record<string, string>> = {},
 ): Promise<number> {
   let log = consoleLogger(initialLevel(env), io);
   const args = [...argv];
@@ -127,8 +129,11 @@ export async function main(
     const cleanEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v;
     const inputs = absolutize(resolved.inputs);
-    // The Node flags the runtime chose for this phase (D-432), so a debug log shows how it ran.
-    const flags = process.execArgv.length > 0 ? `, node ${process.execArgv.join(' ')}` : '';
+    // The Node flags and variables the runtime chose for this phase (D-432, D-437), so a debug log
+    // shows how it ran.
+    const node = process.execArgv.length > 0 ? `, node ${process.execArgv.join(' ')}` : '';
+    const vars = Object.entries(runtime).map(([k, v]) => `, ${k}=${v}`);
+    const flags = `${node}${vars.join('')}`;
     log.debug(`Running ${phase} (lifecycle ${VERSION}, Platform API ${env['CNB_PLATFORM_API']}${flags})`);
     // Loaded on demand: `-version`, `-help` and bad input never load the phases' code (and the Node
     // modules it needs), which keeps start-up close to Node's own (docs/release.md "Measuring it").
@@ -158,8 +163,12 @@ function report(e: unknown, log: Logger): number {
 }
 
 /** Runs `phase` (or `lifecycle <phase>` when undefined) with `args`; sets process.exitCode. */
-export function run(phase: string | undefined, args: readonly string[]): void {
-  main(phase, args, process.env, { out: process.stdout, err: process.stderr }).then(
+export function run(
+  phase: string | undefined,
+  args: readonly string[],
+  runtime: Readonly<Record<string, string>> = {},
+): void {
+  main(phase, args, process.env, { out: process.stdout, err: process.stderr }, runtime).then(
     (code) => {
       process.exitCode = code;
     },

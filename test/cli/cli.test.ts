@@ -82,7 +82,7 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
     assert.match(u.stderr, /failed to recognize phase: packer.*analyzer, detector/);
   });
 
-  it('starts the phases that move layers with a 64 MiB initial old generation, the others without (D-432)', async () => {
+  it('starts the phases that move layers with a 64 MiB initial old generation, the others without (D-432), all with the malloc tunables (D-437)', async () => {
     /** `sub` is the subcommand of `lifecycle`, before the flags. */
     const line = async (phase: string, args: string[], sub: string[] = []) => {
       const flags = ['-log-level', 'debug', ...(phase === 'rebaser' ? [] : ['-layers', '/nonexistent'])];
@@ -91,11 +91,13 @@ describe('dist/lifecycle front door (platform.md "Platform API Compatibility", "
       assert.ok(m, `${phase}: ${r.stdout}${r.stderr}`);
       return m[1];
     };
-    const flag = ', node --initial-old-space-size=64';
+    const malloc =
+      ', GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=67108864';
+    const flag = `, node --initial-old-space-size=64${malloc}`;
     assert.equal(await line('exporter', ['x/y:z']), flag);
     assert.equal(await line('restorer', []), flag);
     assert.equal(await line('lifecycle', ['x/y:z'], ['export']), flag);
-    assert.equal(await line('rebaser', ['x/y:z']), '', 'the rebaser moves manifests only');
+    assert.equal(await line('rebaser', ['x/y:z']), malloc, 'the rebaser moves manifests only');
   });
 
   it('fails an experimental input unless CNB_EXPERIMENTAL_MODE allows it (S-10)', async () => {

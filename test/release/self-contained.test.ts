@@ -147,7 +147,8 @@ describe('dist/lifecycle needs nothing from the image (D-250, D-251)', () => {
     await writeFile(
       join(bp, 'bin', 'detect'),
       // the lifecycle's own start-up plumbing does not leak into the build environment
-      '#!/bin/sh\ntest -f hello.txt || exit 100\nif env | grep -q CNB_LIFECYCLE_HIDDEN_; then env >&2; exit 1; fi\nexit 0\n',
+      // (nor the runtime's malloc tunables, D-437)
+      '#!/bin/sh\ntest -f hello.txt || exit 100\nif env | grep -q "CNB_LIFECYCLE_\\|GLIBC_TUNABLES"; then env >&2; exit 1; fi\nexit 0\n',
     );
     await writeFile(join(bp, 'bin', 'build'), '#!/bin/sh\nexit 0\n');
     await chmod(join(bp, 'bin', 'detect'), 0o755);
@@ -169,6 +170,8 @@ describe('dist/lifecycle needs nothing from the image (D-250, D-251)', () => {
       'CNB_PLATFORM_API=0.12',
       '-e',
       'NODE_OPTIONS=--require /nonexistent.js',
+      '-e',
+      'GLIBC_TUNABLES=glibc.malloc.perturb=0',
       BB,
       '/cnb/lifecycle/detector',
       '-app',
