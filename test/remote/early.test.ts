@@ -160,6 +160,44 @@ describe('remote.earlyUploads (fault proxy, real registry)', () => {
     assert.equal(uploadPuts().length, 2, 'only the config is uploaded by the write');
   });
 
+  it('stops streaming a blob the repository holds already, once its digest is known (D-382)', async () => {
+    const { blob, path } = await bigLayer(3);
+    const digest = sha(blob);
+    const first = remote.createSession();
+    remote
+      .earlyUploads(`${reg.host}/early/found:v0`, { session: first })
+      .push({ digest, size: blob.length, open: async () => Readable.from([blob]) });
+    assert.equal(await first.blobs.get(remote.blobKey(reg.host, 'early/found', digest)), true);
+
+    const session = remote.createSession();
+    const stats = remote.createUploadStats();
+    const up = remote.earlyUploads(`${proxy.host}/early/found:v1`, { session, stats, minChunk: 512 << 10 });
+    // The chunk after the first would hang: only the HEAD's answer ends it.
+    proxy.addRule({
+      method: 'PATCH',
+      path: '/blobs/uploads/',
+      action: { kind: 'stall', ms: 30_000 },
+      skip: 1,
+    });
+    const f = up.follow(path);
+    await writeFile(path, blob.subarray(0, 1 << 20));
+    f.grow(1 << 20);
+    await seen('PATCH');
+    await appendFile(path, blob.subarray(1 << 20));
+    f.grow(blob.length);
+    assert.equal(f.finish(digest, blob.length), true);
+    assert.equal(await session.blobs.get(remote.blobKey(proxy.host, 'early/found', digest)), true);
+    assert.deepEqual([stats.blobsExisting, stats.blobsUploaded], [1, 0]);
+    assert.equal(proxy.count('HEAD', digest), 1, 'asked once, when the digest was known');
+    assert.equal(uploadPuts().length, 0, 'the upload was not finished');
+    // The rest went out in no PATCH, or in one that the HEAD's answer cut short (whichever came first).
+    const answered = proxy.log.filter((e) => e.method === 'PATCH' && e.status === 202);
+    assert.deepEqual(
+      answered.map((e) => e.requestBytes),
+      [1 << 20],
+    );
+  });
+
   it('an aborted file cancels its session and records nothing', async () => {
     const { blob, path } = await bigLayer(2);
     const session = remote.createSession();

@@ -30,6 +30,8 @@ export interface ClientRequest {
   readonly ok: readonly number[];
   /** Try only once (e.g. a stream that cannot be reopened by this layer). */
   readonly noRetry?: boolean;
+  /** Cancels this request alone (the session's signal cancels every request); never retried once fired. */
+  readonly signal?: AbortSignal;
 }
 
 /** A response with its whole (bounded) body. */
@@ -160,6 +162,8 @@ export class RegistryClient {
     const url = typeof req.path === 'string' ? new URL(req.path, p.base) : req.path;
     const ctx = this.ctx(req.op);
     const attempts = req.noRetry ? 1 : this.opts.retry.attempts;
+    const signals = [this.opts.signal, req.signal].filter((x) => x !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       const authz = await this.authorization();
@@ -177,11 +181,11 @@ export class RegistryClient {
           idleTimeoutMs: this.opts.idleTimeoutMs,
           insecureTLS: p.insecureTLS,
           caFile: this.opts.caFile,
-          ...(this.opts.signal === undefined ? {} : { signal: this.opts.signal }),
+          ...(signal === undefined ? {} : { signal }),
         });
       } catch (e) {
         if (body !== undefined && !(body instanceof Uint8Array)) body.destroy();
-        if (this.opts.signal?.aborted) throw e;
+        if (signal?.aborted) throw e;
         if ((e as { exitCode?: unknown }).exitCode !== undefined) throw e;
         if (attempt < attempts && isRetryableNetworkError(e)) {
           this.opts.stats.retries++;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { limiter, messageOf } from '../../platform/index.ts';
 import { type Reference, toReference } from '../reference.ts';
-import { type BlobSource, cancelUpload, pushBlob, startUpload } from './blob.ts';
+import { type BlobSource, cancelUpload, headBlob, pushBlob, startUpload } from './blob.ts';
 import { RegistryClient } from './client.ts';
 import { integrityError } from './errors.ts';
 import { discard, header } from './http.ts';
@@ -26,8 +26,9 @@ export interface FollowedUpload {
   grow(bytes: number): void;
   /**
    * The file is complete. True when a streaming upload is under way (it finishes in the background with
-   * `PUT ?digest=`, and the image write waits for it); false when the blob stayed under the streaming
-   * threshold (push it with {@link EarlyUploads.push}).
+   * `PUT ?digest=`, or stops early when a HEAD finds the blob in the repository, D-438; the image write
+   * waits for it); false when the blob stayed under the streaming threshold (push it with
+   * {@link EarlyUploads.push}).
    */
   finish(digest: string, size: number): boolean;
   /** The file will not be completed (the layer failed): the upload session is cancelled. */
@@ -54,7 +55,14 @@ export interface EarlyOptions extends RemoteOptions {
 }
 
 /** PATCHes bytes [offset, offset + n) of `path`; returns the next upload URL. */
-async function patchRange(client: RegistryClient, url: URL, path: string, offset: number, n: number) {
+async function patchRange(
+  client: RegistryClient,
+  url: URL,
+  path: string,
+  offset: number,
+  n: number,
+  signal: AbortSignal,
+) {
   const last = offset + n - 1;
   const res = await client.request({
     method: 'PATCH',
@@ -68,6 +76,7 @@ async function patchRange(client: RegistryClient, url: URL, path: string, offset
     op: `upload blob from ${path} (bytes ${offset}-${last})`,
     ok: [202, 204],
     noRetry: true,
+    signal,
   });
   await discard(res);
   // distribution answers `Range: 0-<last byte received>`: anything else means the session lost bytes.
@@ -85,6 +94,10 @@ class Follower implements FollowedUpload {
   private written = 0;
   private final: { digest: string; size: number } | undefined;
   private aborted = false;
+  /** The repository holds the finished blob already (asked when its digest became known). */
+  private found = false;
+  /** Cancels the PATCH under way, once the blob is found there. */
+  private patch: AbortController | undefined;
   private wake: (() => void) | undefined;
   private done: Promise<boolean> | undefined;
   private readonly up: Early;
@@ -119,6 +132,17 @@ class Follower implements FollowedUpload {
     this.final = { digest, size };
     this.notify();
     if (this.done === undefined) return false;
+    // The digest is known only now (D-382, D-438): if the repository holds the blob already (another image's
+    // layer, a build whose image was not kept), what is not yet sent is not sent at all.
+    headBlob(this.up.client, digest).then(
+      (there) => {
+        if (there === undefined) return;
+        this.found = true;
+        this.patch?.abort();
+        this.notify();
+      },
+      () => {}, // not known: the upload goes on
+    );
     this.up.record(digest, this.done);
     return true;
   }
@@ -138,21 +162,39 @@ class Follower implements FollowedUpload {
     let url = location;
     let offset = 0;
     try {
-      let final: { digest: string; size: number } | undefined;
+      let final: { digest: string; size: number } | undefined; // set when the last byte is sent
       for (;;) {
         while (!this.aborted && this.final === undefined && this.written - offset < this.up.minChunk)
           await new Promise<void>((r) => (this.wake = r));
         if (this.aborted) throw new Error('the layer was not completed');
+        if (this.found) break;
         const end = this.final?.size ?? this.written;
         const n = Math.min(end - offset, this.up.maxChunk);
         if (n > 0) {
-          url = await patchRange(client, url, this.path, offset, n);
+          this.patch = new AbortController();
+          try {
+            url = await patchRange(client, url, this.path, offset, n, this.patch.signal);
+          } catch (e) {
+            if (this.found) break;
+            throw e;
+          } finally {
+            this.patch = undefined;
+          }
           offset += n;
           seen?.sent(where, this.path, offset);
         } else if (this.final !== undefined) {
           final = this.final;
           break;
         }
+      }
+      if (final === undefined) {
+        // Found there: the session is cancelled (best effort: a PATCH cut short may have moved it on).
+        const f = this.final as { digest: string; size: number };
+        await cancelUpload(client, url).catch(() => {});
+        repositoryState(client).pushed.add(f.digest);
+        client.opts.stats.blobsExisting++;
+        seen?.done(where, this.path, 'existing', f.size);
+        return;
       }
       const put = new URL(url);
       put.searchParams.set('digest', final.digest);
