@@ -33,13 +33,22 @@ const SAMPLE = 4 << 10;
 const SAMPLES = 8;
 const STORE_ENTROPY = 7.8;
 
-/** Order-0 entropy (bits per byte) of `b[start, start + SAMPLE)`. */
+/** `c · log2(c)` for every count a sample can hold (0 for 0): the entropy without a logarithm per byte value. */
+const C_LOG_C = Float64Array.from({ length: SAMPLE + 1 }, (_, c) => (c > 0 ? c * Math.log2(c) : 0));
+
+/**
+ * Order-0 entropy (bits per byte) of `b[start, start + SAMPLE)`: −Σ (c/N)·log2(c/N) over the byte counts
+ * c, written as log2(N) − Σ c·log2(c) / N so that it is table lookups.
+ */
 function entropyAt(b: Buffer, start: number, counts: Uint32Array): number {
   counts.fill(0);
-  for (let i = start; i < start + SAMPLE; i++) counts[b[i] as number] = (counts[b[i] as number] ?? 0) + 1;
-  let bits = 0;
-  for (const c of counts) if (c > 0) bits -= (c / SAMPLE) * Math.log2(c / SAMPLE);
-  return bits;
+  for (let i = start; i < start + SAMPLE; i++) {
+    const v = b[i] as number;
+    counts[v] = (counts[v] as number) + 1;
+  }
+  let sum = 0;
+  for (let v = 0; v < 256; v++) sum += C_LOG_C[counts[v] as number] as number;
+  return Math.log2(SAMPLE) - sum / SAMPLE;
 }
 
 /**
