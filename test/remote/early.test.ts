@@ -160,7 +160,7 @@ describe('remote.earlyUploads (fault proxy, real registry)', () => {
     assert.equal(uploadPuts().length, 2, 'only the config is uploaded by the write');
   });
 
-  it('stops streaming a blob the repository holds already, once its digest is known (D-382)', async () => {
+  it('stops streaming a blob the repository holds already, once its digest is known (D-438)', async () => {
     const { blob, path } = await bigLayer(3);
     const digest = sha(blob);
     const first = remote.createSession();
