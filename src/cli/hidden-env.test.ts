@@ -37,6 +37,9 @@ describe('variables moved aside by the lifecycle executable (D-251)', () => {
     };
     assert.deepEqual(restoreHiddenEnv(none), { GLIBC_TUNABLES: tuned });
     assert.deepEqual(none, {}, 'the platform set none: the children get none');
+    const stray: Record<string, string | undefined> = { PATH: '/bin', [RUNTIME_ENV_MARKER]: 'PATH,' };
+    assert.deepEqual(restoreHiddenEnv(stray), {}, 'only the variables the C program sets');
+    assert.deepEqual(stray, { PATH: '/bin' });
     const direct: Record<string, string | undefined> = { GLIBC_TUNABLES: 'x' };
     assert.deepEqual(restoreHiddenEnv(direct), {}, 'started without the C program');
     assert.deepEqual(direct, { GLIBC_TUNABLES: 'x' });

@@ -23,6 +23,9 @@ export const HIDDEN_PREFIX = 'CNB_LIFECYCLE_HIDDEN_';
  */
 export const RUNTIME_ENV_MARKER = 'CNB_LIFECYCLE_RUNTIME_ENV';
 
+/** The variables the C program may set for the runtime: a marker naming anything else is not obeyed. */
+const RUNTIME_ENV: ReadonlySet<string> = new Set(['GLIBC_TUNABLES']);
+
 /**
  * Takes out the variables the C program set for the runtime, puts the moved-aside variables back into
  * `env` (in place) and removes their hidden copies. Returns what the runtime was started with, for the
@@ -31,7 +34,7 @@ export const RUNTIME_ENV_MARKER = 'CNB_LIFECYCLE_RUNTIME_ENV';
 export function restoreHiddenEnv(env: Record<string, string | undefined>): Record<string, string> {
   const runtime: Record<string, string> = {};
   for (const name of (env[RUNTIME_ENV_MARKER] ?? '').split(',')) {
-    if (name === '') continue;
+    if (!RUNTIME_ENV.has(name)) continue;
     const value = env[name];
     if (value !== undefined) runtime[name] = value;
     delete env[name];

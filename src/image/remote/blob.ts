@@ -182,6 +182,29 @@ async function uploadChunked(
 }
 
 /**
+ * Records that `digest` is in the client's repository now, and how it got there: the session remembers
+ * it (D-434, no HEAD for it again), the counters and the upload observer are told. `blob` is what the
+ * observer knows it by: the digest, or the path of a followed file (early.ts).
+ */
+export function recordInRepository(
+  client: RegistryClient,
+  blob: string,
+  digest: string,
+  outcome: PushOutcome,
+  size: number,
+): void {
+  repositoryState(client).pushed.add(digest);
+  const stats = client.opts.stats;
+  if (outcome === 'existing') stats.blobsExisting++;
+  else if (outcome === 'mounted') stats.blobsMounted++;
+  else {
+    stats.blobsUploaded++;
+    stats.bytesUploaded += size;
+  }
+  client.opts.uploads?.done(`${client.registry}/${client.repository}`, blob, outcome, size);
+}
+
+/**
  * Puts a blob into the client's repository, moving as few bytes as possible: HEAD first (existing blobs
  * never move), then a cross-repository mount when `mountFrom` is given, else an upload (monolithic PUT,
  * or PATCH chunks when `opts.chunkSize` > 0). A failed upload restarts from a new session, with backoff.
@@ -201,8 +224,7 @@ export async function pushBlob(
   const there =
     repo.pushed.has(blob.digest) || (check && (await headBlob(client, blob.digest)) !== undefined);
   if (there) {
-    stats.blobsExisting++;
-    seen?.done(where, blob.digest, 'existing', blob.size);
+    recordInRepository(client, blob.digest, blob.digest, 'existing', blob.size);
     return 'existing';
   }
   const policy = client.opts.retry;
@@ -213,9 +235,7 @@ export async function pushBlob(
         mountFrom !== undefined && attempt === 1 ? { digest: blob.digest, repository: mountFrom } : undefined;
       const location = await startUpload(client, mount, true);
       if (location === undefined) {
-        repo.pushed.add(blob.digest);
-        stats.blobsMounted++;
-        seen?.done(where, blob.digest, 'mounted', blob.size);
+        recordInRepository(client, blob.digest, blob.digest, 'mounted', blob.size);
         return 'mounted';
       }
       seen?.start(where, blob.digest, blob.size);
@@ -225,10 +245,7 @@ export async function pushBlob(
       };
       if (client.opts.chunkSize > 0) await uploadChunked(client, location, blob, onBytes);
       else await uploadMonolithic(client, location, blob, onBytes);
-      repo.pushed.add(blob.digest);
-      stats.blobsUploaded++;
-      stats.bytesUploaded += blob.size;
-      seen?.done(where, blob.digest, 'uploaded', blob.size);
+      recordInRepository(client, blob.digest, blob.digest, 'uploaded', blob.size);
       return 'uploaded';
     } catch (e) {
       stats.bytesRetried += sent;

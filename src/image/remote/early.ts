@@ -1,11 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { limiter, messageOf } from '../../platform/index.ts';
 import { type Reference, toReference } from '../reference.ts';
-import { type BlobSource, cancelUpload, headBlob, pushBlob, startUpload } from './blob.ts';
+import {
+  type BlobSource,
+  cancelUpload,
+  headBlob,
+  pushBlob,
+  recordInRepository,
+  startUpload,
+} from './blob.ts';
 import { RegistryClient } from './client.ts';
 import { integrityError } from './errors.ts';
 import { discard, header } from './http.ts';
-import { repositoryState } from './new-repo.ts';
 import { type RemoteOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 
 /**
@@ -191,9 +197,7 @@ class Follower implements FollowedUpload {
         // Found there: the session is cancelled (best effort: a PATCH cut short may have moved it on).
         const f = this.final as { digest: string; size: number };
         await cancelUpload(client, url).catch(() => {});
-        repositoryState(client).pushed.add(f.digest);
-        client.opts.stats.blobsExisting++;
-        seen?.done(where, this.path, 'existing', f.size);
+        recordInRepository(client, this.path, f.digest, 'existing', f.size);
         return;
       }
       const put = new URL(url);
@@ -207,10 +211,7 @@ class Follower implements FollowedUpload {
         noRetry: true,
       });
       await discard(res);
-      repositoryState(client).pushed.add(final.digest); // D-434: in the repository now
-      client.opts.stats.blobsUploaded++;
-      client.opts.stats.bytesUploaded += final.size;
-      seen?.done(where, this.path, 'uploaded', final.size);
+      recordInRepository(client, this.path, final.digest, 'uploaded', final.size);
     } catch (e) {
       await cancelUpload(client, url).catch(() => {});
       throw e;
